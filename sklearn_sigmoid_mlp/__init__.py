@@ -1,0 +1,12 @@
+"""The digits notebook's sigmoid/MSE network as scikit-learn estimators.
+
+``SigmoidMSEClassifier`` trains by full-batch gradient descent exactly as the notebook
+does; ``FixedScaler`` is its ``(x - 8) / 8`` input scaling.
+"""
+
+from ._classifier import SigmoidMSEClassifier
+from ._scaler import FixedScaler
+
+__version__ = "0.1.0"
+
+__all__ = ["FixedScaler", "SigmoidMSEClassifier", "__version__"]

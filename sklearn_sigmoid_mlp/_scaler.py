@@ -1,0 +1,173 @@
+"""``FixedScaler``: the notebook's ``(x - 8) / 8`` as a stateless transformer."""
+
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import validate_data
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Scale features by fixed constants: ``(X - center) / scale``.
+
+    The notebook's ``(x - 8) / 8`` maps the digits' pixel values 0…16 onto -1…1.
+    Nothing is learned from data, so the transformer needs no fit (``fit`` only
+    records the number and names of features and checks the parameters).
+
+    Parameters
+    ----------
+    center : float or array-like of shape (n_features,), default=8.0
+        Subtracted from every feature (or from each feature).
+    scale : float or array-like of shape (n_features,), default=8.0
+        Divides every feature (or each feature); must be non-zero and finite.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit`, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    sklearn.preprocessing.StandardScaler : Centre and scale by statistics learned
+        from the data.
+
+    Notes
+    -----
+    float32 input stays float32; other numeric input becomes float64. Sparse input is
+    accepted only when ``center`` is zero, since centring would make it dense.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_sigmoid_mlp import FixedScaler
+    >>> FixedScaler().transform(np.array([[0.0, 8.0, 16.0]]))
+    array([[-1.,  0.,  1.]])
+    >>> FixedScaler(center=0.0, scale=[1.0, 2.0]).fit_transform([[4.0, 4.0]])
+    array([[4., 2.]])
+    """
+
+    _parameter_constraints: dict = {
+        "center": [Real, "array-like"],
+        "scale": [Real, "array-like"],
+    }
+
+    def __init__(self, center=8.0, scale=8.0):
+        self.center = center
+        self.scale = scale
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        # Sparse input is supported exactly when no centring is asked for.
+        center = np.asarray(self.center)
+        tags.input_tags.sparse = center.dtype.kind in "biuf" and not np.any(center)
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    def _constants(self, n_features, dtype):
+        """``center`` and ``scale`` checked and cast to ``dtype``."""
+        constants = []
+        for name in ("center", "scale"):
+            value = np.asarray(getattr(self, name))
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"{name} must be a real number or an array of them.")
+            if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != n_features):
+                raise ValueError(
+                    f"{name} must be a scalar or have shape (n_features,) = "
+                    f"({n_features},), got shape {value.shape}."
+                )
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"{name} must be finite, got {getattr(self, name)!r}.")
+            constants.append(value.astype(dtype))
+        center, scale = constants
+        if np.any(scale == 0):
+            raise ValueError(
+                "scale must be non-zero for every feature: dividing by zero would "
+                "produce inf or NaN."
+            )
+        return center, scale
+
+    def _validate(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=("csr", "csc"),
+            dtype=_FLOAT_DTYPES,
+            copy=False,
+        )
+        center, scale = self._constants(X.shape[1], X.dtype)
+        if sp.issparse(X) and np.any(center != 0):
+            raise ValueError(
+                "Cannot center sparse matrices: centering would make them dense. "
+                "Use center=0 with sparse input, or pass a dense array."
+            )
+        return X, center, scale
+
+    def fit(self, X, y=None):
+        """Check the parameters and record the input's features; learns nothing.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FixedScaler
+        """
+        self._validate_params()
+        self._validate(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Return ``(X - center) / scale``; ``X`` itself is left unchanged.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_new : ndarray or sparse matrix of shape (n_samples, n_features)
+        """
+        X, center, scale = self._validate(X, reset=False)
+        if sp.issparse(X):
+            return _columnwise(X, np.divide, scale)
+        return (X - center) / scale
+
+    def inverse_transform(self, X):
+        """Undo :meth:`transform`: return ``X * scale + center``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_original : ndarray or sparse matrix of shape (n_samples, n_features)
+        """
+        X, center, scale = self._validate(X, reset=False)
+        if sp.issparse(X):
+            return _columnwise(X, np.multiply, scale)
+        return X * scale + center
+
+
+def _columnwise(X, op, factor):
+    """A copy of sparse ``X`` whose column ``k`` is ``op(X[:, k], factor[k])``."""
+    out = X.copy()
+    if factor.ndim == 1:
+        # CSR stores column indices; CSC stores each column's values contiguously.
+        if out.format == "csr":
+            factor = factor[out.indices]
+        else:
+            factor = np.repeat(factor, np.diff(out.indptr))
+    op(out.data, factor, out=out.data)
+    return out

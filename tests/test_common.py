@@ -1,0 +1,42 @@
+"""scikit-learn's estimator checks on both estimators: none skipped or xfailed."""
+
+import importlib.util
+import os
+from collections import Counter
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_estimator,
+    check_param_validation,
+    parametrize_with_checks,
+)
+
+from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
+
+ESTIMATORS = [SigmoidMSEClassifier(), FixedScaler()]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_check_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_check_estimator_nothing_skipped(estimator):
+    """Every check runs and passes: a skip (missing pandas, ...) fails this test."""
+    assert importlib.util.find_spec("pandas"), "install the test extra: pandas"
+    assert os.environ.get("SCIPY_ARRAY_API") == "1"
+    results = check_estimator(estimator, on_fail=None)
+    statuses = Counter(result["status"] for result in results)
+    not_passed = [
+        (r["check_name"], r["status"], str(r["exception"])[:200])
+        for r in results
+        if r["status"] != "passed"
+    ]
+    assert not not_passed, not_passed
+    assert statuses["passed"] >= 40

@@ -1,0 +1,100 @@
+"""The network's mathematics: gradients, sigmoid, initial draws, block independence."""
+
+import numpy as np
+import pytest
+from sklearn import config_context
+
+from sklearn_sigmoid_mlp import SigmoidMSEClassifier
+from sklearn_sigmoid_mlp._network import FullBatch, init_weights, sigmoid
+
+
+def tiny_problem(hidden, n_outputs=3, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(9, 4))
+    Y = np.eye(n_outputs)[rng.randint(n_outputs, size=9)]
+    sizes = [4, *hidden, n_outputs]
+    coefs, intercepts = init_weights(sizes, rng)
+    # Larger weights than the default draws, so that no layer is near-linear.
+    coefs = [3 * c for c in coefs]
+    return X, Y, coefs, intercepts
+
+
+def loss(X, Y, coefs, intercepts):
+    return 0.5 / X.shape[0] * FullBatch(X, Y, coefs, intercepts).evaluate(False)
+
+
+@pytest.mark.parametrize("hidden", [(5,), (5, 4), (3, 6, 4)])
+def test_gradient_matches_finite_differences(hidden):
+    X, Y, coefs, intercepts = tiny_problem(hidden)
+    batch = FullBatch(X, Y, coefs, intercepts)
+    batch.evaluate()
+    analytic = [g / X.shape[0] for g in batch.coef_grads + batch.intercept_grads]
+    params = coefs + intercepts
+    eps = 1e-6
+    for param, grad in zip(params, analytic):
+        numeric = np.zeros_like(param)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            up = loss(X, Y, coefs, intercepts)
+            param[index] = saved - eps
+            down = loss(X, Y, coefs, intercepts)
+            param[index] = saved
+            numeric[index] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("block_size", [1, 2, 4, 9])
+def test_gradient_sums_do_not_depend_on_block_size(block_size):
+    X, Y, coefs, intercepts = tiny_problem((5, 4))
+    whole = FullBatch(X, Y, coefs, intercepts, block_size=X.shape[0])
+    blocks = FullBatch(X, Y, coefs, intercepts, block_size=block_size)
+    np.testing.assert_allclose(blocks.evaluate(), whole.evaluate(), rtol=1e-14)
+    for a, b in zip(
+        blocks.coef_grads + blocks.intercept_grads,
+        whole.coef_grads + whole.intercept_grads,
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_training_trajectory_does_not_depend_on_working_memory(digits):
+    X, y = digits
+    X = (X[:600] - 8) / 8
+    y = y[:600]
+    params = dict(random_state=0, max_iter=60, tol=0)
+    with pytest.warns(Warning, match="max_iter"):
+        whole = SigmoidMSEClassifier(**params).fit(X, y)
+    # 10 KiB of working memory forces blocks of a few dozen rows.
+    with config_context(working_memory=0.01), pytest.warns(Warning, match="max_iter"):
+        blocked = SigmoidMSEClassifier(**params).fit(X, y)
+    np.testing.assert_allclose(blocked.loss_curve_, whole.loss_curve_, rtol=1e-12)
+    for a, b in zip(blocked.coefs_, whole.coefs_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_init_weights_are_the_notebooks_draws():
+    coefs, intercepts = init_weights([64, 15, 10], np.random.RandomState(3))
+    np.random.seed(3)
+    w_hid = np.random.rand(15, 65) - 0.5
+    w_out = np.random.rand(10, 16) - 0.5
+    for coef, intercept, w in zip(coefs, intercepts, [w_hid, w_out]):
+        np.testing.assert_array_equal(coef, w[:, 1:].T)
+        np.testing.assert_array_equal(intercept, w[:, 0])
+
+
+def test_sigmoid_has_no_float_warnings_and_right_limits():
+    z = np.array([-1e308, -800.0, -40.0, 0.0, 40.0, 800.0, 1e308])
+    with np.errstate(all="raise"):
+        s = sigmoid(z)
+    assert np.all(np.isfinite(s))
+    assert s[0] == 0.0 and s[-1] == 1.0 and s[3] == 0.5
+    assert np.all(np.diff(s) >= 0)
+    np.testing.assert_allclose(s[2], 1 / (1 + np.exp(40.0)), rtol=1e-15)
+
+
+def test_sigmoid_in_place_leaves_float32():
+    z = np.linspace(-5, 5, 11, dtype=np.float32)
+    expected = 1 / (1 + np.exp(-z.astype(np.float64)))
+    out = sigmoid(z, out=z)
+    assert out is z and z.dtype == np.float32
+    np.testing.assert_allclose(z, expected, rtol=1e-6)
