@@ -197,16 +197,17 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
                 "SigmoidMSEClassifier needs samples of at least 2 classes in the data,"
                 f" but the data contains only one class: {classes[0]!r}."
             )
-        Y = label_binarize(y, classes=classes).astype(X.dtype, copy=False)
+        # 0/1 targets as units × rows (the activations' layout), one byte each.
+        Y = np.ascontiguousarray(label_binarize(y, classes=classes).T, dtype=np.uint8)
 
-        layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
+        layer_sizes = [X.shape[1], *hidden, Y.shape[0]]
         rng = check_random_state(self.random_state)
-        coefs, intercepts = init_weights(layer_sizes, rng, dtype=X.dtype)
+        weights, biases = init_weights(layer_sizes, rng, dtype=X.dtype)
         result = train(
             X,
             Y,
-            coefs,
-            intercepts,
+            weights,
+            biases,
             learning_rate=self.learning_rate,
             max_iter=self.max_iter,
             tol=self.tol,
@@ -215,15 +216,15 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
 
         # Fitted attributes are set only once training has succeeded.
         self.classes_ = classes
-        self.coefs_ = coefs
-        self.intercepts_ = intercepts
+        self.coefs_ = [np.ascontiguousarray(w.T) for w in weights]
+        self.intercepts_ = biases
         self.initial_loss_ = result.initial_loss
         self.loss_curve_ = result.loss_curve
         self.loss_ = result.loss_curve[-1]
         self.best_loss_ = min(result.loss_curve)
         self.n_iter_ = len(result.loss_curve)
         self.n_layers_ = len(layer_sizes)
-        self.n_outputs_ = Y.shape[1]
+        self.n_outputs_ = Y.shape[0]
         self.out_activation_ = "logistic"
         if not result.converged:
             warnings.warn(
@@ -238,7 +239,8 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
     def _outputs(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return predict_outputs(X, self.coefs_, self.intercepts_)
+        weights = [c.T for c in self.coefs_]
+        return predict_outputs(X, weights, self.intercepts_)
 
     def predict_proba(self, X):
         """Class probabilities: the sigmoid outputs, normalised to sum to one.

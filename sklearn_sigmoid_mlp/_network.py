@@ -3,21 +3,22 @@
 Small functions on arrays, free of estimator state; ``_training.py`` turns them into
 epochs, updates and a stopping rule.
 
-Shapes follow scikit-learn: ``coefs[l]`` is ``(n_in, n_out)`` and ``intercepts[l]`` is
-``(n_out,)``, so a layer is ``A @ coefs[l] + intercepts[l]``. The notebook stores the
-same numbers as one matrix ``W = [intercepts | coefs.T]``, shape ``(n_out, n_in + 1)``.
+Layout is the notebook's: ``weights[l]`` is ``(n_out, n_in)`` (its ``W[:, 1:]``),
+``biases[l]`` is ``(n_out,)`` (its ``W[:, 0]``), activations are units × rows. The
+estimator exposes scikit-learn's ``coefs_[l] = weights[l].T``, ``intercepts_ = biases``.
 """
 
 from itertools import pairwise
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils._chunking import get_chunk_n_rows
-from sklearn.utils.extmath import safe_sparse_dot
 
-# Row blocks are sized so that one block's temporaries stay near the CPU's cache,
-# which is where elementwise work (sigmoid, deltas) is cheapest; scikit-learn's
-# ``working_memory`` (in MiB) can only lower this further.
-_BLOCK_TARGET_MIB = 2.0
+# Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is;
+# measured here (benchmarks/bench_epoch.py), matrix products stop gaining speed
+# beyond ~8000 rows of a 784-100-10 network. scikit-learn's ``working_memory``
+# (in MiB) can only lower this further.
+_BLOCK_TARGET_MIB = 16.0
 _MIN_BLOCK_ROWS = 64
 
 
@@ -39,25 +40,27 @@ def init_weights(layer_sizes, random_state, dtype=np.float64):
 
     Returns
     -------
-    coefs : list of ndarray of shape (n_in, n_out)
-    intercepts : list of ndarray of shape (n_out,)
+    weights : list of ndarray of shape (n_out, n_in)
+        The notebook's ``W[:, 1:]``, C-contiguous.
+    biases : list of ndarray of shape (n_out,)
+        The notebook's ``W[:, 0]``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> coefs, intercepts = init_weights([64, 15, 10], np.random.RandomState(0))
-    >>> [c.shape for c in coefs], [b.shape for b in intercepts]
-    ([(64, 15), (15, 10)], [(15,), (10,)])
+    >>> weights, biases = init_weights([64, 15, 10], np.random.RandomState(0))
+    >>> [w.shape for w in weights], [b.shape for b in biases]
+    ([(15, 64), (10, 15)], [(15,), (10,)])
     >>> w_hid = np.random.RandomState(0).rand(15, 65) - 0.5
-    >>> bool(np.array_equal(coefs[0], w_hid[:, 1:].T))
+    >>> bool(np.array_equal(weights[0], w_hid[:, 1:]))
     True
     """
-    coefs, intercepts = [], []
+    weights, biases = [], []
     for n_in, n_out in pairwise(layer_sizes):
         w = random_state.rand(n_out, n_in + 1) - 0.5
-        coefs.append(np.ascontiguousarray(w[:, 1:].T, dtype=dtype))
-        intercepts.append(np.array(w[:, 0], dtype=dtype))
-    return coefs, intercepts
+        weights.append(np.ascontiguousarray(w[:, 1:], dtype=dtype))
+        biases.append(np.array(w[:, 0], dtype=dtype))
+    return weights, biases
 
 
 def sigmoid(z, out=None):
@@ -90,34 +93,42 @@ def sigmoid(z, out=None):
         return np.reciprocal(out, out=out)
 
 
-def forward(X, coefs, intercepts, activations=None):
+def _first_layer(weight, X, out):
+    """``weight @ X.T`` for a dense or sparse row block ``X``, written into ``out``."""
+    if sp.issparse(X):
+        out[...] = (X @ weight.T).T
+    else:
+        np.matmul(weight, X.T, out=out)
+
+
+def forward(X, weights, biases, activations):
     """Forward pass: the sigmoid activations of every layer for the rows of ``X``.
+
+    Activations are stored units × rows (the notebook's ``W · Xᵀ`` orientation), so
+    that every product is one well-shaped matrix product and per-unit sums run along
+    contiguous memory.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_rows, n_features)
-    coefs, intercepts : lists of ndarray
-    activations : list of ndarray, optional
-        Preallocated ``(n_rows, n_out)`` buffers, one per layer, to write into.
+    weights, biases : lists of ndarray
+        ``weights[l]`` of shape ``(n_out, n_in)``, ``biases[l]`` of shape
+        ``(n_out,)``.
+    activations : list of ndarray
+        Buffers of shape ``(n_out_l, n_rows)``, one per layer, written in place.
 
     Returns
     -------
     activations : list of ndarray
-        ``[A_1, ..., A_L]``; ``A_L`` is the network's output.
+        ``[A_1, ..., A_L]``; ``A_L`` is the network's output, transposed.
     """
-    if activations is None:
-        activations = [None] * len(coefs)
-    a = X
-    for layer, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+    _first_layer(weights[0], X, activations[0])
+    for layer, (weight, bias) in enumerate(zip(weights, biases)):
         z = activations[layer]
-        if z is None:
-            z = safe_sparse_dot(a, coef, dense_output=True)
-        elif layer == 0 and not isinstance(a, np.ndarray):
-            z[...] = safe_sparse_dot(a, coef, dense_output=True)
-        else:
-            np.matmul(a, coef, out=z)
-        z += intercept
-        activations[layer] = a = sigmoid(z, out=z)
+        if layer > 0:
+            np.matmul(weight, activations[layer - 1], out=z)
+        z += bias[:, None]
+        sigmoid(z, out=z)
     return activations
 
 
@@ -130,12 +141,12 @@ def output_delta(out, Y, delta):
 
     Parameters
     ----------
-    out : ndarray of shape (n_rows, n_outputs)
-        The network's output ``f``; destroyed.
-    Y : ndarray of shape (n_rows, n_outputs)
+    out : ndarray of shape (n_outputs, n_rows)
+        The network's output ``f``, C-contiguous; destroyed.
+    Y : ndarray of shape (n_outputs, n_rows)
         0/1 targets.
-    delta : ndarray of shape (n_rows, n_outputs)
-        Buffer for the delta.
+    delta : ndarray of shape (n_outputs, n_rows)
+        C-contiguous buffer for the delta.
 
     Returns
     -------
@@ -150,45 +161,56 @@ def output_delta(out, Y, delta):
     return squared_error
 
 
-def backward(X, coefs, activations, delta, coef_grads, intercept_grads, accumulate):
+def backward(X, weights, activations, delta, grads, bias_grads, scratch, accumulate):
     """Backward pass: gradient sums of a block of rows, given the output delta.
 
-    Hidden deltas are back-propagated through ``coefs`` as they are now, i.e. before
-    this epoch's update (the notebook's ``w_out_bef``):
-    ``delta_{l-1} = (delta_l @ coefs[l].T) · A_{l-1} · (1 - A_{l-1})``.
-    Each layer's gradient is ``A_{l-1}.T @ delta_l`` (with ``A_0 = X``) and its
-    intercept gradient ``Σ_rows delta_l``: sums over rows, not means.
+    Hidden deltas are back-propagated through ``weights`` as they are now, i.e.
+    before this epoch's update (the notebook's ``w_out_bef``):
+    ``delta_{l-1} = (weights[l].T @ delta_l) · A_{l-1} · (1 - A_{l-1})``.
+    Each layer's gradient is ``delta_l @ A_{l-1}.T`` (with ``A_0 = X.T``) and its bias
+    gradient ``Σ_rows delta_l``: sums over rows, not means.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_rows, n_features)
-    coefs : list of ndarray
+    weights : list of ndarray
     activations : list of ndarray
-        From :func:`forward`, with the last one already consumed by
-        :func:`output_delta`; hidden ones are overwritten with ``1 - A``.
-    delta : ndarray of shape (n_rows, n_outputs)
-        The output delta; overwritten.
-    coef_grads, intercept_grads : lists of ndarray
+        From :func:`forward`, the last one already consumed by
+        :func:`output_delta`; hidden ones are overwritten.
+    delta : ndarray of shape (n_outputs, n_rows)
+        The output delta.
+    grads, bias_grads : lists of ndarray
         Where the sums are written (``accumulate=False``) or added
         (``accumulate=True``).
+    scratch : list of ndarray
+        Buffers shaped like ``grads`` (used when accumulating), then one buffer with
+        room for the largest hidden delta.
     accumulate : bool
     """
-    for layer in range(len(coefs) - 1, -1, -1):
-        a_prev = X if layer == 0 else activations[layer - 1]
-        grad = safe_sparse_dot(a_prev.T, delta, dense_output=True)
-        bias_grad = delta.sum(axis=0)
-        if accumulate:
-            coef_grads[layer] += grad
-            intercept_grads[layer] += bias_grad
+    for layer in range(len(weights) - 1, -1, -1):
+        target = scratch[layer] if accumulate else grads[layer]
+        if layer == 0:
+            if sp.issparse(X):
+                target[...] = (X.T @ delta.T).T
+            else:
+                np.matmul(delta, X, out=target)
         else:
-            coef_grads[layer][...] = grad
-            intercept_grads[layer][...] = bias_grad
+            np.matmul(delta, activations[layer - 1].T, out=target)
+        if accumulate:
+            grads[layer] += target
+            bias_grads[layer] += delta.sum(axis=1)
+        else:
+            delta.sum(axis=1, out=bias_grads[layer])
         if layer == 0:
             break
-        delta = delta @ coefs[layer].T
-        delta *= a_prev
+        # The previous layer's activations become its delta, in place.
+        a_prev = activations[layer - 1]
+        hidden_delta = _view(scratch[-1], a_prev.shape)
+        np.matmul(weights[layer].T, delta, out=hidden_delta)
+        hidden_delta *= a_prev
         np.subtract(1, a_prev, out=a_prev)
-        delta *= a_prev
+        np.multiply(hidden_delta, a_prev, out=a_prev)
+        delta = a_prev
 
 
 def block_rows(n_samples, row_bytes):
@@ -209,6 +231,11 @@ def block_rows(n_samples, row_bytes):
     return int(max(1, min(n_samples, target, budget)))
 
 
+def _view(buffer, shape):
+    """A C-contiguous array of ``shape`` on the start of ``buffer``'s memory."""
+    return buffer.reshape(-1)[: shape[0] * shape[1]].reshape(shape)
+
+
 class FullBatch:
     """Loss and gradient sums over all rows, computed block by block.
 
@@ -219,27 +246,32 @@ class FullBatch:
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
-    coefs, intercepts : lists of ndarray
+    Y : ndarray of shape (n_outputs, n_samples)
+        0/1 targets, transposed (units × rows); any real dtype (``uint8`` saves
+        memory).
+    weights, biases : lists of ndarray
         Read at every :meth:`evaluate`; the caller updates them in place.
     block_size : int, optional
         Rows per block; by default from :func:`block_rows`.
     """
 
-    def __init__(self, X, Y, coefs, intercepts, block_size=None):
+    def __init__(self, X, Y, weights, biases, block_size=None):
         self.X, self.Y = X, Y
-        self.coefs, self.intercepts = coefs, intercepts
-        dtype = coefs[0].dtype
-        widths = [c.shape[1] for c in coefs]
+        self.weights, self.biases = weights, biases
+        dtype = weights[0].dtype
+        widths = [w.shape[0] for w in weights]
         n_samples = X.shape[0]
         if block_size is None:
-            row_bytes = (sum(widths) + 2 * widths[-1]) * dtype.itemsize
+            # Activations of every layer, the output delta and one hidden delta.
+            row_bytes = (sum(widths) + widths[-1] + max(widths)) * dtype.itemsize
             block_size = block_rows(n_samples, row_bytes)
         self.block_size = block_size
-        self._activations = [np.empty((block_size, w), dtype) for w in widths]
-        self._delta = np.empty((block_size, widths[-1]), dtype)
-        self.coef_grads = [np.zeros_like(c) for c in coefs]
-        self.intercept_grads = [np.zeros_like(b) for b in intercepts]
+        self._activations = [np.empty((w, block_size), dtype) for w in widths]
+        self._delta = np.empty((widths[-1], block_size), dtype)
+        self.grads = [np.zeros_like(w) for w in weights]
+        self.bias_grads = [np.zeros_like(b) for b in biases]
+        self._scratch = [np.empty_like(w) for w in weights]
+        self._scratch.append(np.empty((max(widths[:-1], default=0), block_size), dtype))
 
     def evaluate(self, need_grad=True):
         """Return ``Σ_rows ‖f - y‖²``; fill the gradient sums if ``need_grad``."""
@@ -251,25 +283,29 @@ class FullBatch:
             X_block = self.X[start:stop]
             acts = forward(
                 X_block,
-                self.coefs,
-                self.intercepts,
-                [a[:rows] for a in self._activations],
+                self.weights,
+                self.biases,
+                [_view(a, (a.shape[0], rows)) for a in self._activations],
             )
-            delta = self._delta[:rows]
-            squared_error += output_delta(acts[-1], self.Y[start:stop], delta)
+            delta = _view(self._delta, (self._delta.shape[0], rows))
+            squared_error += output_delta(acts[-1], self.Y[:, start:stop], delta)
             if need_grad:
                 backward(
                     X_block,
-                    self.coefs,
+                    self.weights,
                     acts,
                     delta,
-                    self.coef_grads,
-                    self.intercept_grads,
+                    self.grads,
+                    self.bias_grads,
+                    self._scratch,
                     accumulate=start > 0,
                 )
         return squared_error
 
 
-def predict_outputs(X, coefs, intercepts):
-    """The network's outputs ``f(X)`` (the last layer's sigmoid activations)."""
-    return forward(X, coefs, intercepts)[-1]
+def predict_outputs(X, weights, biases):
+    """The network's outputs ``f(X)``, shape ``(n_samples, n_outputs)``."""
+    n_samples = X.shape[0]
+    dtype = weights[0].dtype
+    acts = [np.empty((w.shape[0], n_samples), dtype) for w in weights]
+    return forward(X, weights, biases, acts)[-1].T

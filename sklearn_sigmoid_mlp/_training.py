@@ -34,10 +34,12 @@ def should_stop(epoch, previous_loss, loss, tol):
 def gradient_step(params, grads, step):
     """The notebook's update ``w ← w - (learning_rate / m) · Σ_j gradient_j``, in place.
 
-    ``step`` is ``learning_rate / m``; ``grads`` hold sums over rows.
+    ``step`` is ``learning_rate / m``; ``grads`` hold sums over rows and are
+    overwritten with ``step · grads``.
     """
     for param, grad in zip(params, grads):
-        param -= step * grad
+        grad *= step
+        param -= grad
 
 
 def _check_finite(loss, epoch, learning_rate):
@@ -58,17 +60,19 @@ class TrainingResult:
     converged: bool = False
 
 
-def train(X, Y, coefs, intercepts, *, learning_rate, max_iter, tol, on_epoch=None):
+def train(X, Y, weights, biases, *, learning_rate, max_iter, tol, on_epoch=None):
     """Full-batch gradient descent on ``L = 1/(2m) · Σ_j ‖f(x_j) - y_j‖²``.
 
     One forward pass per epoch serves both the loss after the previous update and the
-    gradient of the next one. ``coefs`` and ``intercepts`` are updated in place.
+    gradient of the next one. ``weights`` and ``biases`` are updated in place.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (m, n_features)
-    Y : ndarray of shape (m, n_outputs)
-    coefs, intercepts : lists of ndarray
+    Y : ndarray of shape (n_outputs, m)
+        0/1 targets, transposed (any real dtype).
+    weights, biases : lists of ndarray
+        In the notebook's layout, see ``_network``.
     learning_rate : float
         Multiplies the mean gradient.
     max_iter : int
@@ -91,13 +95,13 @@ def train(X, Y, coefs, intercepts, *, learning_rate, max_iter, tol, on_epoch=Non
     n_samples = X.shape[0]
     half_mean = 0.5 / n_samples
     step = learning_rate / n_samples
-    batch = FullBatch(X, Y, coefs, intercepts)
+    batch = FullBatch(X, Y, weights, biases)
     result = TrainingResult(initial_loss=half_mean * batch.evaluate())
     _check_finite(result.initial_loss, 0, learning_rate)
     previous_loss = result.initial_loss
     for epoch in range(1, max_iter + 1):
-        gradient_step(coefs, batch.coef_grads, step)
-        gradient_step(intercepts, batch.intercept_grads, step)
+        gradient_step(weights, batch.grads, step)
+        gradient_step(biases, batch.bias_grads, step)
         loss = half_mean * batch.evaluate(need_grad=epoch < max_iter)
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)

@@ -11,34 +11,35 @@ from sklearn_sigmoid_mlp._network import FullBatch, init_weights, sigmoid
 def tiny_problem(hidden, n_outputs=3, seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(9, 4))
-    Y = np.eye(n_outputs)[rng.randint(n_outputs, size=9)]
+    # Targets are stored units × rows, like the activations.
+    Y = np.ascontiguousarray(np.eye(n_outputs)[rng.randint(n_outputs, size=9)].T)
     sizes = [4, *hidden, n_outputs]
-    coefs, intercepts = init_weights(sizes, rng)
+    weights, biases = init_weights(sizes, rng)
     # Larger weights than the default draws, so that no layer is near-linear.
-    coefs = [3 * c for c in coefs]
-    return X, Y, coefs, intercepts
+    weights = [3 * w for w in weights]
+    return X, Y, weights, biases
 
 
-def loss(X, Y, coefs, intercepts):
-    return 0.5 / X.shape[0] * FullBatch(X, Y, coefs, intercepts).evaluate(False)
+def loss(X, Y, weights, biases):
+    return 0.5 / X.shape[0] * FullBatch(X, Y, weights, biases).evaluate(False)
 
 
 @pytest.mark.parametrize("hidden", [(5,), (5, 4), (3, 6, 4)])
 def test_gradient_matches_finite_differences(hidden):
-    X, Y, coefs, intercepts = tiny_problem(hidden)
-    batch = FullBatch(X, Y, coefs, intercepts)
+    X, Y, weights, biases = tiny_problem(hidden)
+    batch = FullBatch(X, Y, weights, biases)
     batch.evaluate()
-    analytic = [g / X.shape[0] for g in batch.coef_grads + batch.intercept_grads]
-    params = coefs + intercepts
+    analytic = [g / X.shape[0] for g in batch.grads + batch.bias_grads]
+    params = weights + biases
     eps = 1e-6
     for param, grad in zip(params, analytic):
         numeric = np.zeros_like(param)
         for index in np.ndindex(param.shape):
             saved = param[index]
             param[index] = saved + eps
-            up = loss(X, Y, coefs, intercepts)
+            up = loss(X, Y, weights, biases)
             param[index] = saved - eps
-            down = loss(X, Y, coefs, intercepts)
+            down = loss(X, Y, weights, biases)
             param[index] = saved
             numeric[index] = (up - down) / (2 * eps)
         np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
@@ -46,14 +47,11 @@ def test_gradient_matches_finite_differences(hidden):
 
 @pytest.mark.parametrize("block_size", [1, 2, 4, 9])
 def test_gradient_sums_do_not_depend_on_block_size(block_size):
-    X, Y, coefs, intercepts = tiny_problem((5, 4))
-    whole = FullBatch(X, Y, coefs, intercepts, block_size=X.shape[0])
-    blocks = FullBatch(X, Y, coefs, intercepts, block_size=block_size)
+    X, Y, weights, biases = tiny_problem((5, 4))
+    whole = FullBatch(X, Y, weights, biases, block_size=X.shape[0])
+    blocks = FullBatch(X, Y, weights, biases, block_size=block_size)
     np.testing.assert_allclose(blocks.evaluate(), whole.evaluate(), rtol=1e-14)
-    for a, b in zip(
-        blocks.coef_grads + blocks.intercept_grads,
-        whole.coef_grads + whole.intercept_grads,
-    ):
+    for a, b in zip(blocks.grads + blocks.bias_grads, whole.grads + whole.bias_grads):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
 
 
@@ -73,13 +71,13 @@ def test_training_trajectory_does_not_depend_on_working_memory(digits):
 
 
 def test_init_weights_are_the_notebooks_draws():
-    coefs, intercepts = init_weights([64, 15, 10], np.random.RandomState(3))
+    weights, biases = init_weights([64, 15, 10], np.random.RandomState(3))
     np.random.seed(3)
     w_hid = np.random.rand(15, 65) - 0.5
     w_out = np.random.rand(10, 16) - 0.5
-    for coef, intercept, w in zip(coefs, intercepts, [w_hid, w_out]):
-        np.testing.assert_array_equal(coef, w[:, 1:].T)
-        np.testing.assert_array_equal(intercept, w[:, 0])
+    for weight, bias, w in zip(weights, biases, [w_hid, w_out]):
+        np.testing.assert_array_equal(weight, w[:, 1:])
+        np.testing.assert_array_equal(bias, w[:, 0])
 
 
 def test_sigmoid_has_no_float_warnings_and_right_limits():
