@@ -10,17 +10,28 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import label_binarize
-from sklearn.utils import check_random_state
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._network import init_weights, predict_outputs
+from ._network import FullBatch, init_weights, predict_outputs
 from ._training import train
 
+try:  # scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn: no callbacks
 
-class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
+    class CallbackSupportMixin:
+        """Stand-in on scikit-learn < 1.9, which has no callback API."""
+
+
+class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Sigmoid network trained by full-batch gradient descent on the squared error.
 
     The model of the well-known digits notebook: every unit (hidden and output) is a
@@ -129,6 +140,10 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -139,6 +154,10 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
         learning_rate=0.7,
         max_iter=5000,
         tol=1e-4,
+        n_iter_no_change=1,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
         random_state=None,
         verbose=False,
     ):
@@ -146,13 +165,19 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = True
         tags.classifier_tags.poor_score = False
+        tags.input_tags.sparse = True
         return tags
 
     def _hidden_sizes(self):
@@ -172,91 +197,288 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
         if self.verbose:
             print(f"Iteration {epoch}, loss = {loss:.8f}")
 
+    def _validate_input(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "sample_weight must have a positive sum: the loss and the gradient"
+                    " are averages weighted by it."
+                )
+        return X, y, sample_weight
+
+    @staticmethod
+    def _classes_of(y):
+        """Classes (or label indices) and whether ``y`` is a multilabel indicator."""
+        if type_of_target(y) == "multilabel-indicator":
+            return np.arange(y.shape[1]), True
+        return np.unique(y), False
+
+    def _targets(self, y, classes, multilabel):
+        """What the network is trained on: class codes, or 0/1 indicators."""
+        if multilabel:
+            # Indicator columns, units × rows (the activations' layout).
+            return np.ascontiguousarray(y.T, dtype=np.uint8)
+        if not np.all(np.isin(y, classes)):
+            unknown = np.setdiff1d(np.unique(y), classes)
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in classes_ "
+                f"{classes.tolist()}."
+            )
+        codes = np.searchsorted(classes, y)
+        return codes.astype(np.min_scalar_type(len(classes) - 1), copy=False)
+
+    def _check_continuation(self, classes, multilabel, hidden, X):
+        """Errors for a warm start or partial_fit that cannot continue this model."""
+        if multilabel != self._multilabel or not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                "warm_start and partial_fit can only continue a model with the same "
+                f"classes as before: previously {self.classes_.tolist()}, `y` has "
+                f"{classes.tolist()}. Fit a new model (warm_start=False) instead."
+            )
+        if [c.shape[1] for c in self.coefs_[:-1]] != hidden:
+            raise ValueError(
+                "hidden_layer_sizes changed since the model was fitted "
+                f"({[c.shape[1] for c in self.coefs_[:-1]]} → {hidden}); warm_start "
+                "and partial_fit cannot continue it."
+            )
+        if self.coefs_[0].dtype != X.dtype:
+            X = X.astype(self.coefs_[0].dtype)
+        return X
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on ``(X, y)`` by full-batch gradient descent.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 stays float32, anything else becomes float64.
-        y : array-like of shape (n_samples,)
-            Class labels (at least two distinct).
+            Sparse input is used as it is, never densified.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (at least two distinct), or a 0/1 indicator matrix for
+            multilabel classification.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: loss and gradients become weighted means.
 
         Returns
         -------
         self : SigmoidMSEClassifier
             The fitted estimator.
         """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one full-batch epoch on ``(X, y)``, starting from the current weights.
+
+        No stopping rule is applied; ``n_iter_`` grows by one and ``loss_curve_``
+        gets the loss after this epoch's update.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            Every class that may appear in ``y`` over all calls. Required on the
+            first call, optional (and checked) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SigmoidMSEClassifier
+        """
+        fitted = hasattr(self, "coefs_")
+        if not fitted and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every "
+                "class that y may contain, e.g. classes=np.unique(y_all)."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
         hidden = self._hidden_sizes()
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if classes.shape[0] < 2:
+        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
+        X, y, sample_weight = self._validate_input(
+            X, y, sample_weight, reset=not continuing
+        )
+        y_classes, multilabel = self._classes_of(y)
+        if classes is not None and not multilabel:
+            classes = np.unique(np.asarray(classes))
+            if continuing and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()} is not the same as on the last call "
+                    f"to partial_fit, was: {self.classes_.tolist()}."
+                )
+        elif classes is not None:
+            classes = y_classes
+        else:
+            # partial_fit may see a subset of the classes; warm_start must see all.
+            classes = self.classes_ if continuing and incremental else y_classes
+        if not multilabel and classes.shape[0] < 2:
             raise ValueError(
                 "SigmoidMSEClassifier needs samples of at least 2 classes in the data,"
                 f" but the data contains only one class: {classes[0]!r}."
             )
-        # 0/1 targets as units × rows (the activations' layout), one byte each.
-        Y = np.ascontiguousarray(label_binarize(y, classes=classes).T, dtype=np.uint8)
 
-        layer_sizes = [X.shape[1], *hidden, Y.shape[0]]
         rng = check_random_state(self.random_state)
-        weights, biases = init_weights(layer_sizes, rng, dtype=X.dtype)
-        result = train(
-            X,
-            Y,
-            weights,
-            biases,
-            learning_rate=self.learning_rate,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            on_epoch=self._on_epoch_end,
+        n_outputs = classes.shape[0] if multilabel or len(classes) > 2 else 1
+        if continuing:
+            X = self._check_continuation(classes, multilabel, hidden, X)
+            weights = [np.ascontiguousarray(c.T) for c in self.coefs_]
+            biases = [b.copy() for b in self.intercepts_]
+            loss_curve = list(self.loss_curve_)
+            validation_scores = list(self.validation_scores_ or [])
+            initial_loss = self.initial_loss_
+        else:
+            layer_sizes = [X.shape[1], *hidden, n_outputs]
+            weights, biases = init_weights(layer_sizes, rng, dtype=X.dtype)
+            loss_curve, validation_scores, initial_loss = [], [], None
+
+        X_val = y_val = sw_val = None
+        if self.early_stopping and not incremental:
+            X, X_val, y, y_val, sample_weight, sw_val = _split_validation(
+                X, y, sample_weight, multilabel, self.validation_fraction, rng
+            )
+
+        batch = FullBatch(
+            X, self._targets(y, classes, multilabel), weights, biases, sample_weight
         )
+        state = dict(classes_=classes, _multilabel=multilabel, n_outputs_=n_outputs)
+
+        def fitted_state():
+            return dict(
+                state,
+                coefs_=[np.ascontiguousarray(w.T) for w in weights],
+                intercepts_=[b.copy() for b in biases],
+            )
+
+        validation_score = None
+        if X_val is not None:
+
+            def validation_score():
+                outputs = predict_outputs(X_val, weights, biases)
+                predicted = self._decide(outputs, classes, multilabel)
+                return _accuracy(y_val, predicted, sw_val)
+
+        callback_ctx = self._begin_callbacks(X, y, 1 if incremental else self.max_iter)
+
+        def on_epoch(epoch, loss):
+            self._on_epoch_end(epoch, loss)
+            if callback_ctx is None:
+                return False
+            epoch_ctx = callback_ctx.subcontext(task_name="epoch")
+            epoch_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+            return epoch_ctx.call_on_fit_task_end(
+                estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
+            )
+
+        first_epoch = len(loss_curve) + 1
+        result = train(
+            batch,
+            learning_rate=self.learning_rate,
+            max_iter=1 if incremental else self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            first_epoch=first_epoch,
+            validation_score=validation_score,
+            on_epoch=on_epoch,
+            stop_after_epochs=incremental,
+        )
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
+            )
 
         # Fitted attributes are set only once training has succeeded.
-        self.classes_ = classes
-        self.coefs_ = [np.ascontiguousarray(w.T) for w in weights]
-        self.intercepts_ = biases
-        self.initial_loss_ = result.initial_loss
-        self.loss_curve_ = result.loss_curve
-        self.loss_ = result.loss_curve[-1]
-        self.best_loss_ = min(result.loss_curve)
-        self.n_iter_ = len(result.loss_curve)
-        self.n_layers_ = len(layer_sizes)
-        self.n_outputs_ = Y.shape[0]
+        for name, value in fitted_state().items():
+            setattr(self, name, value)
+        self.initial_loss_ = (
+            result.initial_loss if initial_loss is None else initial_loss
+        )
+        self.loss_curve_ = loss_curve + result.loss_curve
+        self.loss_ = self.loss_curve_[-1]
+        self.best_loss_ = min(self.loss_curve_)
+        self.n_iter_ = len(self.loss_curve_)
+        self.n_layers_ = len(weights) + 1
         self.out_activation_ = "logistic"
-        if not result.converged:
+        if X_val is not None:
+            self.validation_scores_ = validation_scores + result.validation_scores
+            self.best_validation_score_ = max(self.validation_scores_)
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        if not result.converged and not incremental:
             warnings.warn(
                 f"Gradient descent: Maximum iterations (max_iter={self.max_iter}) "
                 "reached and the optimization hasn't converged yet; increase "
                 "max_iter or tol.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         return self
 
+    def _begin_callbacks(self, X, y, max_epochs):
+        """The root callback context of this fit (scikit-learn >= 1.9), or None.
+
+        Each epoch is one sub-task, so a ``ProgressBar`` advances per epoch and a
+        ``ScoringMonitor`` scores the model after every epoch.
+        """
+        if not hasattr(self, "_init_callback_context"):
+            return None
+        ctx = self._init_callback_context(max_subtasks=max_epochs)
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+        return ctx
+
+    @staticmethod
+    def _decide(outputs, classes, multilabel):
+        """Predicted labels from the network's outputs."""
+        if multilabel:
+            return (outputs > 0.5).astype(classes.dtype)
+        if outputs.shape[1] == 1:
+            return classes[(outputs[:, 0] > 0.5).astype(np.intp)]
+        return classes[np.argmax(outputs, axis=1)]
+
     def _outputs(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
         weights = [c.T for c in self.coefs_]
         return predict_outputs(X, weights, self.intercepts_)
 
     def predict_proba(self, X):
-        """Class probabilities: the sigmoid outputs, normalised to sum to one.
+        """Class probabilities from the sigmoid outputs.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Two classes: ``[1 - f, f]`` with ``f`` the single output. More classes:
             each row of outputs divided by its sum (argmax unchanged); a row whose
-            outputs all underflow to zero becomes uniform.
+            outputs all underflow to zero becomes uniform. Multilabel: the outputs
+            themselves, one independent probability per label.
         """
         out = self._outputs(X)
+        if self._multilabel:
+            return out
         if out.shape[1] == 1:
             return np.hstack([1 - out, out])
         total = out.sum(axis=1, keepdims=True)
@@ -267,12 +489,33 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
         out /= total
         return out
 
+    def decision_function(self, X):
+        """Confidence scores: the logit ``log(f / (1 - f))`` of the sigmoid outputs.
+
+        Monotone in the outputs, so it ranks classes as :meth:`predict_proba` does;
+        positive where an output exceeds 0.5.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column (raveled) for two classes, as scikit-learn's binary
+            classifiers; otherwise one column per class or label.
+        """
+        out = self._outputs(X)
+        with np.errstate(divide="ignore"):
+            scores = np.log(out) - np.log1p(-out)
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -282,15 +525,47 @@ class SigmoidMSEClassifier(ClassifierMixin, BaseEstimator):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """Predict class labels: the argmax of :meth:`predict_proba`.
+        """Predict class labels (or, for multilabel ``y``, the labels' indicators).
+
+        Single-label: the argmax of :meth:`predict_proba` (two classes: ``classes_[1]``
+        where the output exceeds 0.5). Multilabel: outputs above 0.5.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         proba = self.predict_proba(X)
+        if self._multilabel:
+            return self._decide(proba, self.classes_, True)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+def _split_validation(X, y, sample_weight, multilabel, fraction, rng):
+    """A stratified (single-label) hold-out of ``fraction`` of the rows."""
+    arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
+    parts = train_test_split(
+        *arrays,
+        test_size=fraction,
+        random_state=rng,
+        stratify=None if multilabel else y,
+    )
+    X_train, X_val, y_train, y_val = parts[:4]
+    sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+    if X_val.shape[0] < 2:
+        raise ValueError(
+            f"validation_fraction={fraction} leaves fewer than 2 validation samples "
+            f"out of {X.shape[0]}; raise it or set early_stopping=False."
+        )
+    return X_train, X_val, y_train, y_val, sw_train, sw_val
+
+
+def _accuracy(y_true, y_pred, sample_weight):
+    """(Weighted) accuracy; a multilabel row counts only if every label is right."""
+    correct = y_true == y_pred
+    if correct.ndim == 2:
+        correct = correct.all(axis=1)
+    return float(np.average(correct, weights=sample_weight))

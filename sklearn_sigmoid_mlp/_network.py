@@ -132,12 +132,13 @@ def forward(X, weights, biases, activations):
     return activations
 
 
-def output_delta(out, Y, delta):
+def output_delta(out, Y, delta, sample_weight=None):
     """Squared error of a block and the output layer's delta, in place.
 
     Writes ``delta = (f - y) · f · (1 - f)`` (the notebook's ``delta_out``, same order
-    of operations) and returns ``Σ ‖f - y‖²`` over the block. ``out`` is overwritten
-    with ``1 - f``.
+    of operations), times each row's weight if given, and returns
+    ``Σ_j w_j ‖f_j - y_j‖²`` over the block (``w_j = 1`` without weights). ``out`` is
+    overwritten with ``1 - f``.
 
     Parameters
     ----------
@@ -147,17 +148,24 @@ def output_delta(out, Y, delta):
         0/1 targets.
     delta : ndarray of shape (n_outputs, n_rows)
         C-contiguous buffer for the delta.
+    sample_weight : ndarray of shape (n_rows,), optional
 
     Returns
     -------
     squared_error : float
     """
     np.subtract(out, Y, out=delta)
-    flat = delta.reshape(-1)
-    squared_error = float(np.dot(flat, flat))
+    if sample_weight is None:
+        flat = delta.reshape(-1)
+        squared_error = float(np.dot(flat, flat))
+    else:
+        per_row = np.einsum("ij,ij->j", delta, delta)
+        squared_error = float(np.dot(per_row, sample_weight))
     delta *= out
     np.subtract(1, out, out=out)
     delta *= out
+    if sample_weight is not None:
+        delta *= sample_weight
     return squared_error
 
 
@@ -246,21 +254,36 @@ class FullBatch:
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-    Y : ndarray of shape (n_outputs, n_samples)
-        0/1 targets, transposed (units × rows); any real dtype (``uint8`` saves
-        memory).
+    targets : ndarray
+        Either 0/1 targets of shape ``(n_outputs, n_samples)`` (units × rows, any
+        real dtype), or integer class codes of shape ``(n_samples,)``: one-hot rows
+        are then made block by block (for one output unit, the code is the target).
     weights, biases : lists of ndarray
         Read at every :meth:`evaluate`; the caller updates them in place.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Row weights; the sums become weighted sums.
     block_size : int, optional
         Rows per block; by default from :func:`block_rows`.
+
+    Attributes
+    ----------
+    total_weight : float
+        ``m``, or ``Σ_j w_j`` with sample weights: the loss and the gradient are sums
+        divided by this.
     """
 
-    def __init__(self, X, Y, weights, biases, block_size=None):
-        self.X, self.Y = X, Y
+    def __init__(
+        self, X, targets, weights, biases, sample_weight=None, block_size=None
+    ):
+        self.X, self.targets = X, targets
         self.weights, self.biases = weights, biases
+        self.sample_weight = sample_weight
+        n_samples = X.shape[0]
+        self.total_weight = (
+            float(n_samples) if sample_weight is None else float(sample_weight.sum())
+        )
         dtype = weights[0].dtype
         widths = [w.shape[0] for w in weights]
-        n_samples = X.shape[0]
         if block_size is None:
             # Activations of every layer, the output delta and one hidden delta.
             row_bytes = (sum(widths) + widths[-1] + max(widths)) * dtype.itemsize
@@ -272,9 +295,24 @@ class FullBatch:
         self.bias_grads = [np.zeros_like(b) for b in biases]
         self._scratch = [np.empty_like(w) for w in weights]
         self._scratch.append(np.empty((max(widths[:-1], default=0), block_size), dtype))
+        if targets.ndim == 1 and widths[-1] > 1:
+            self._one_hot = np.empty((widths[-1], block_size), np.uint8)
+            self._columns = np.arange(block_size)
+
+    def _block_targets(self, start, stop):
+        """0/1 targets of rows ``start:stop``, units × rows."""
+        if self.targets.ndim == 2:
+            return self.targets[:, start:stop]
+        codes = self.targets[start:stop]
+        if self.weights[-1].shape[0] == 1:
+            return codes[None, :]
+        one_hot = _view(self._one_hot, (self._one_hot.shape[0], stop - start))
+        one_hot.fill(0)
+        one_hot[codes, self._columns[: stop - start]] = 1
+        return one_hot
 
     def evaluate(self, need_grad=True):
-        """Return ``Σ_rows ‖f - y‖²``; fill the gradient sums if ``need_grad``."""
+        """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``."""
         n_samples = self.X.shape[0]
         squared_error = 0.0
         for start in range(0, n_samples, self.block_size):
@@ -288,7 +326,12 @@ class FullBatch:
                 [_view(a, (a.shape[0], rows)) for a in self._activations],
             )
             delta = _view(self._delta, (self._delta.shape[0], rows))
-            squared_error += output_delta(acts[-1], self.Y[:, start:stop], delta)
+            squared_error += output_delta(
+                acts[-1],
+                self._block_targets(start, stop),
+                delta,
+                None if self.sample_weight is None else self.sample_weight[start:stop],
+            )
             if need_grad:
                 backward(
                     X_block,
@@ -304,8 +347,16 @@ class FullBatch:
 
 
 def predict_outputs(X, weights, biases):
-    """The network's outputs ``f(X)``, shape ``(n_samples, n_outputs)``."""
+    """The network's outputs ``f(X)``, shape ``(n_samples, n_outputs)``, by blocks."""
     n_samples = X.shape[0]
     dtype = weights[0].dtype
-    acts = [np.empty((w.shape[0], n_samples), dtype) for w in weights]
-    return forward(X, weights, biases, acts)[-1].T
+    widths = [w.shape[0] for w in weights]
+    block_size = block_rows(n_samples, sum(widths) * dtype.itemsize)
+    acts = [np.empty((w, block_size), dtype) for w in widths]
+    outputs = np.empty((n_samples, widths[-1]), dtype)
+    for start in range(0, n_samples, block_size):
+        stop = min(start + block_size, n_samples)
+        rows = stop - start
+        blocks = [_view(a, (a.shape[0], rows)) for a in acts]
+        outputs[start:stop] = forward(X[start:stop], weights, biases, blocks)[-1].T
+    return outputs

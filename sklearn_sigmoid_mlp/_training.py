@@ -1,41 +1,54 @@
 """The training loop: full-batch gradient descent and the notebook's stopping rule.
 
-The update rule and the stopping rule live here, next to the formulas they implement;
-the gradients come from ``_network.FullBatch``.
+The update rule and the stopping rules live here, next to the formulas they
+implement; the gradients come from ``_network.FullBatch``.
 """
 
 import math
 from dataclasses import dataclass, field
 
-from ._network import FullBatch
-
 # The notebook tests ``i > 10`` on a 0-based epoch ``i``: no stop before epoch 12.
 MIN_EPOCHS_BEFORE_STOP = 12
 
 
-def should_stop(epoch, previous_loss, loss, tol):
-    """The notebook's stopping rule, after 1-based ``epoch``.
-
-    Stop when ``epoch >= 12`` and the loss improved by less than ``tol`` in this epoch,
-    ``previous_loss - loss < tol``; a loss that rises therefore stops training too.
+def is_improvement(previous_loss, loss, tol):
+    """Whether an epoch improved the loss by at least ``tol``.
 
     Examples
     --------
-    >>> should_stop(11, 1.0, 1.0, tol=1e-4)
-    False
-    >>> should_stop(12, 1.0, 1.0, tol=1e-4)
-    True
-    >>> should_stop(12, 1.0, 0.5, tol=1e-4)
+    >>> is_improvement(1.0, 0.5, tol=1e-4), is_improvement(1.0, 1.0, tol=1e-4)
+    (True, False)
+    """
+    return previous_loss - loss >= tol
+
+
+def should_stop(epoch, epochs_without_improvement, n_iter_no_change=1):
+    """The notebook's stopping rule, generalised by ``n_iter_no_change``.
+
+    After 1-based ``epoch``, stop when ``epoch >= 12`` and the last
+    ``n_iter_no_change`` epochs each improved the loss by less than ``tol`` (counted
+    by the caller as ``epochs_without_improvement``). With ``n_iter_no_change=1``
+    this is the notebook's ``i > 10 and loss[-2] - curr_loss < tol``; a loss that
+    rises counts as no improvement.
+
+    Examples
+    --------
+    >>> should_stop(11, 1), should_stop(12, 1), should_stop(12, 0)
+    (False, True, False)
+    >>> should_stop(20, 2, n_iter_no_change=3)
     False
     """
-    return epoch >= MIN_EPOCHS_BEFORE_STOP and previous_loss - loss < tol
+    return (
+        epoch >= MIN_EPOCHS_BEFORE_STOP
+        and epochs_without_improvement >= n_iter_no_change
+    )
 
 
 def gradient_step(params, grads, step):
     """The notebook's update ``w ← w - (learning_rate / m) · Σ_j gradient_j``, in place.
 
-    ``step`` is ``learning_rate / m``; ``grads`` hold sums over rows and are
-    overwritten with ``step · grads``.
+    ``step`` is ``learning_rate / m`` (``m`` the total sample weight); ``grads`` hold
+    sums over rows and are overwritten with ``step · grads``.
     """
     for param, grad in zip(params, grads):
         grad *= step
@@ -57,58 +70,95 @@ class TrainingResult:
 
     initial_loss: float
     loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    best_validation_score: float = -math.inf
     converged: bool = False
 
 
-def train(X, Y, weights, biases, *, learning_rate, max_iter, tol, on_epoch=None):
-    """Full-batch gradient descent on ``L = 1/(2m) · Σ_j ‖f(x_j) - y_j‖²``.
+def train(
+    batch,
+    *,
+    learning_rate,
+    max_iter,
+    tol,
+    n_iter_no_change=1,
+    first_epoch=1,
+    validation_score=None,
+    on_epoch=None,
+    stop_after_epochs=False,
+):
+    """Full-batch gradient descent on ``L = 1/(2m) · Σ_j w_j ‖f(x_j) - y_j‖²``.
 
     One forward pass per epoch serves both the loss after the previous update and the
-    gradient of the next one. ``weights`` and ``biases`` are updated in place.
+    gradient of the next one. ``batch.weights`` and ``batch.biases`` are updated in
+    place.
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (m, n_features)
-    Y : ndarray of shape (n_outputs, m)
-        0/1 targets, transposed (any real dtype).
-    weights, biases : lists of ndarray
-        In the notebook's layout, see ``_network``.
+    batch : FullBatch
+        The data, targets and weights.
     learning_rate : float
         Multiplies the mean gradient.
     max_iter : int
         Most epochs to run.
     tol : float
-        Stop once an epoch improves the loss by less than this (see
+        Smallest improvement of the loss (or, with ``validation_score``, of the
+        validation score) that counts.
+    n_iter_no_change : int, default=1
+        Stop after this many consecutive epochs without improvement (see
         :func:`should_stop`).
+    first_epoch : int, default=1
+        Number of this run's first epoch, counted over warm starts.
+    validation_score : callable, optional
+        Called after each epoch; returns the held-out score. When given, it replaces
+        the loss rule: stop after ``n_iter_no_change`` epochs whose score is not
+        ``tol`` above the best, and restore the best weights.
     on_epoch : callable, optional
-        Called as ``on_epoch(epoch, loss)`` after every epoch.
+        Called as ``on_epoch(epoch, loss)`` after every epoch; returning ``True``
+        stops training (a callback's request).
+    stop_after_epochs : bool, default=False
+        Apply no stopping rule: run exactly ``max_iter`` epochs (``partial_fit``).
 
     Returns
     -------
     TrainingResult
-
-    Raises
-    ------
-    ValueError
-        If the loss stops being finite (training diverged).
     """
-    n_samples = X.shape[0]
-    half_mean = 0.5 / n_samples
-    step = learning_rate / n_samples
-    batch = FullBatch(X, Y, weights, biases)
+    params = batch.weights + batch.biases
+    grads = batch.grads + batch.bias_grads
+    half_mean = 0.5 / batch.total_weight
+    step = learning_rate / batch.total_weight
+    last_epoch = first_epoch + max_iter - 1
+
     result = TrainingResult(initial_loss=half_mean * batch.evaluate())
-    _check_finite(result.initial_loss, 0, learning_rate)
+    _check_finite(result.initial_loss, first_epoch - 1, learning_rate)
     previous_loss = result.initial_loss
-    for epoch in range(1, max_iter + 1):
-        gradient_step(weights, batch.grads, step)
-        gradient_step(biases, batch.bias_grads, step)
-        loss = half_mean * batch.evaluate(need_grad=epoch < max_iter)
+    stale = 0
+    best_params = None
+    for epoch in range(first_epoch, last_epoch + 1):
+        gradient_step(params, grads, step)
+        loss = half_mean * batch.evaluate(need_grad=epoch < last_epoch)
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, loss)
-        if should_stop(epoch, previous_loss, loss, tol):
+        stop_requested = on_epoch is not None and on_epoch(epoch, loss)
+
+        if validation_score is not None:
+            score = validation_score()
+            result.validation_scores.append(score)
+            stale = 0 if score >= result.best_validation_score + tol else stale + 1
+            if score > result.best_validation_score:
+                result.best_validation_score = score
+                best_params = [p.copy() for p in params]
+            done = stale >= n_iter_no_change
+        else:
+            stale = 0 if is_improvement(previous_loss, loss, tol) else stale + 1
+            done = should_stop(epoch, stale, n_iter_no_change)
+        previous_loss = loss
+
+        if stop_requested or (done and not stop_after_epochs):
             result.converged = True
             break
-        previous_loss = loss
+
+    if best_params is not None:
+        for param, best in zip(params, best_params):
+            param[...] = best
     return result

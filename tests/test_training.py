@@ -7,7 +7,12 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_sigmoid_mlp import SigmoidMSEClassifier
-from sklearn_sigmoid_mlp._training import _check_finite, gradient_step, should_stop
+from sklearn_sigmoid_mlp._training import (
+    _check_finite,
+    gradient_step,
+    is_improvement,
+    should_stop,
+)
 
 
 @pytest.fixture
@@ -61,11 +66,15 @@ def test_reaches_max_iter_and_warns(small):
 
 
 def test_should_stop_rule():
-    assert not should_stop(11, 1.0, 1.0, tol=1e-4)
-    assert should_stop(12, 1.0, 1.0 - 0.5e-4, tol=1e-4)
-    assert not should_stop(12, 1.0, 1.0 - 2e-4, tol=1e-4)
-    assert should_stop(12, 1.0, 1.5, tol=0.0)
-    assert not should_stop(12, 1.0, 0.9, tol=0.0)
+    assert not is_improvement(1.0, 1.0 - 0.5e-4, tol=1e-4)
+    assert is_improvement(1.0, 1.0 - 2e-4, tol=1e-4)
+    assert not is_improvement(1.0, 1.5, tol=0.0)
+    assert is_improvement(1.0, 0.9, tol=0.0)
+    assert not should_stop(11, 1)
+    assert should_stop(12, 1)
+    assert not should_stop(12, 0)
+    assert not should_stop(30, 2, n_iter_no_change=3)
+    assert should_stop(30, 3, n_iter_no_change=3)
 
 
 def test_gradient_step_moves_by_step_times_sum():
