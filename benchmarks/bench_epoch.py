@@ -5,7 +5,9 @@ Usage::
     python benchmarks/bench_epoch.py --shape digits  --rounds 5
     python benchmarks/bench_epoch.py --shape large   --rounds 5
     python benchmarks/bench_epoch.py --shape scaling --rounds 3
-    python benchmarks/bench_epoch.py --shape tiny    --rounds 1   # CI smoke test
+    python benchmarks/bench_epoch.py --shape tiny    --rounds 1   # smoke test (CI)
+
+``--out DIR`` writes the tables somewhere else than ``benchmarks/results``.
 
 Peers, timed in interleaved rounds in one process (ratios are computed per round,
 then the median is taken):
@@ -285,7 +287,7 @@ def time_to_result(rounds, result):
     )
 
 
-def bench_scaling(rounds):
+def bench_scaling(rounds, out):
     """Per-epoch time and extra memory for 1e3 … 1e6 rows (64 → 15 → 10)."""
     hidden, epochs = 15, 3
     rows = []
@@ -318,11 +320,11 @@ def bench_scaling(rounds):
     ]
     title = f"scaling: n × 64 → 15 → 10, {epochs} epochs per timing, {rounds} rounds"
     result = {"shape": "scaling", "title": title, "rows": rows}
-    plot_scaling(rows)
+    plot_scaling(rows, out)
     return f"### {title}\n\n{table(rows, columns)}\n", result
 
 
-def plot_scaling(rows):
+def plot_scaling(rows, out):
     try:
         import matplotlib
 
@@ -343,7 +345,7 @@ def plot_scaling(rows):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(HERE / "results" / "scaling.png", dpi=100)
+    fig.savefig(out / "scaling.png", dpi=100)
 
 
 def main(argv=None):
@@ -353,6 +355,9 @@ def main(argv=None):
     )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--no-memory", action="store_true", help="skip memory runs")
+    parser.add_argument(
+        "--out", type=Path, default=HERE / "results", help="where tables are written"
+    )
     parser.add_argument("--memory-of", help=argparse.SUPPRESS)
     parser.add_argument("--hidden", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
@@ -368,8 +373,9 @@ def main(argv=None):
         )
         return 0
 
+    args.out.mkdir(parents=True, exist_ok=True)
     if args.shape == "scaling":
-        text, result = bench_scaling(args.rounds)
+        text, result = bench_scaling(args.rounds, args.out)
     else:
         text, result = bench_fixed(args.shape, args.rounds, not args.no_memory)
     result["machine"] = machine()
@@ -378,10 +384,8 @@ def main(argv=None):
         f"BLAS: {'; '.join(result['machine']['blas'])}\n\n"
     )
     print(header + text)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"{args.shape}.md").write_text(header + text)
-    (out / f"{args.shape}.json").write_text(json.dumps(result, indent=2))
+    (args.out / f"{args.shape}.md").write_text(header + text)
+    (args.out / f"{args.shape}.json").write_text(json.dumps(result, indent=2))
     return 0
 
 

@@ -51,17 +51,33 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     max_iter : int, default=5000
         Most epochs (full passes over the training set) to run.
     tol : float, default=1e-4
-        Stopping tolerance on the loss; see Notes for the exact rule.
+        Stopping tolerance on the loss (or, with ``early_stopping``, on the
+        validation score); see Notes for the exact rule.
+    n_iter_no_change : int, default=1
+        Consecutive epochs without an improvement of at least ``tol`` before
+        training stops. 1 is the notebook's rule.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified for
+        single-label targets), score accuracy on them after every epoch, stop after
+        ``n_iter_no_change`` epochs whose score is not ``tol`` above the best, and
+        keep the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out when ``early_stopping=True``.
+    warm_start : bool, default=False
+        If True, ``fit`` continues from the weights of the previous fit (same classes
+        and layer sizes required) for up to ``max_iter`` more epochs; ``n_iter_`` and
+        ``loss_curve_`` keep counting, as in ``MLPClassifier``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights. ``random_state=s`` draws the same weights as
-        ``np.random.seed(s)`` followed by the notebook's ``np.random.rand`` calls.
+        Seeds the initial weights (and the early-stopping split, drawn after them).
+        ``random_state=s`` draws the same weights as ``np.random.seed(s)`` followed
+        by the notebook's ``np.random.rand`` calls.
     verbose : bool, default=False
         Print ``Iteration %d, loss = %.8f`` after every epoch, as ``MLPClassifier``.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; for a multilabel indicator ``y``, the label indices.
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape ``(n_in, n_out)``: the weights from layer ``l`` to
         layer ``l + 1`` (the notebook's ``W[:, 1:].T``).
@@ -72,17 +88,22 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Loss of the initial weights, before the first epoch (``L_0``). The notebook
         prints twice this as ``start_loss``.
     loss_curve_ : list of float
-        Loss after each epoch, ``[L_1, ..., L_{n_iter_}]``.
+        Loss after each epoch, ``[L_1, ..., L_{n_iter_}]`` (continued by warm starts
+        and ``partial_fit``).
     loss_ : float
         Loss after the last epoch, ``loss_curve_[-1]``.
     best_loss_ : float
         Smallest loss reached, ``min(loss_curve_)``.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run (over all warm starts and ``partial_fit`` calls).
+    validation_scores_ : list of float or None
+        Held-out accuracy after each epoch with ``early_stopping``, else None.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, else None.
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
-        Number of output units: one per class, or one for two classes.
+        Number of output units: one per class or label, or one for two classes.
     out_activation_ : str
         Always ``"logistic"``.
     n_features_in_ : int
@@ -99,9 +120,12 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     -----
     **Targets.** With three or more classes there is one output unit per class and
     the targets are one-hot 0/1 rows. With two classes there is a single output unit
-    for ``classes_[1]``.
+    for ``classes_[1]``. A 0/1 indicator matrix ``y`` (multilabel) gets one
+    independent output per label.
 
-    **Loss.** ``L = 1/(2m) · Σ_j ‖f(x_j) - y_j‖²`` over the ``m`` training rows.
+    **Loss.** ``L = 1/(2m) · Σ_j ‖f(x_j) - y_j‖²`` over the ``m`` training rows; with
+    ``sample_weight``, ``L = 1/(2 Σ_j w_j) · Σ_j w_j ‖f(x_j) - y_j‖²`` and the
+    gradients are weighted the same way, so integer weights equal repeated rows.
 
     **One epoch.** Output deltas are ``(f - y) · f · (1 - f)``; hidden deltas are
     back-propagated through the weights as they were before this epoch's update; every
@@ -109,14 +133,26 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     **Stopping rule.** Let ``L_0`` be the loss before training and ``L_t`` the loss
     after epoch ``t`` (counted from 1). After epoch ``t``, training stops if ``t`` is at
-    least 12 and ``L_{t-1} - L_t < tol``; an epoch that increases the loss therefore
-    stops training too. Otherwise training ends after ``max_iter`` epochs with a
-    :class:`~sklearn.exceptions.ConvergenceWarning`.
+    least 12 and each of the last ``n_iter_no_change`` epochs had
+    ``L_{t-1} - L_t < tol`` (with the default 1: this epoch did); an epoch that
+    increases the loss therefore counts as no improvement. Otherwise training ends
+    after ``max_iter`` epochs with a :class:`~sklearn.exceptions.ConvergenceWarning`.
+    With ``early_stopping=True`` the held-out accuracy replaces the loss in this rule
+    (without the 12-epoch minimum) and the best epoch's weights are kept.
 
     **Probabilities.** The output units are independent sigmoids. For more than two
     classes ``predict_proba`` divides each row of outputs by its sum, which keeps the
     argmax; for two classes it returns ``[1 - f, f]``. ``predict`` is the argmax of
-    ``predict_proba``.
+    ``predict_proba``. For multilabel targets ``predict_proba`` returns the outputs
+    themselves and ``predict`` marks those above 0.5. ``decision_function`` is the
+    logit of the outputs.
+
+    **Sparse input.** CSR and CSC matrices are used as they are: products with the
+    sparse rows, never a dense copy of ``X``.
+
+    **Callbacks.** With scikit-learn >= 1.9, ``set_callbacks`` accepts its callbacks
+    (``ProgressBar``, ``ScoringMonitor``, ...); every epoch is one callback task, and a
+    callback may stop training.
 
     Examples
     --------

@@ -1,0 +1,31 @@
+"""Smoke test of benchmarks/bench_epoch.py on a tiny shape (not a timed test)."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_epoch.py"
+
+
+def test_bench_epoch_runs_and_writes_its_table(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("bench_epoch", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--shape", "tiny", "--rounds", "1", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    result = json.loads((tmp_path / "tiny.json").read_text())
+    peers = [row["peer"] for row in result["rows"]]
+    assert peers == [
+        "notebook",
+        "MLPClassifier",
+        "ours-f64",
+        "ours-f32",
+        "floor",
+        "floor-T",
+    ]
+    for row in result["rows"]:
+        assert row["ms_median"] > 0
+        if not row["peer"].startswith("floor"):
+            assert row["extra_peak_mib"] > 0
+    assert "| ours-f64 |" in printed and "× vs MLPClassifier" in printed
+    assert (tmp_path / "tiny.md").read_text().startswith("Machine:")
