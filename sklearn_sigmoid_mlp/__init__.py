@@ -5,8 +5,9 @@ does; ``FixedScaler`` is its ``(x - 8) / 8`` input scaling.
 """
 
 from ._classifier import SigmoidMSEClassifier
+from ._display import LossCurveDisplay
 from ._scaler import FixedScaler
 
 __version__ = "0.1.0"
 
-__all__ = ["FixedScaler", "SigmoidMSEClassifier", "__version__"]
+__all__ = ["FixedScaler", "LossCurveDisplay", "SigmoidMSEClassifier", "__version__"]

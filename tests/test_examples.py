@@ -1,0 +1,28 @@
+"""Every script in examples/ runs to completion (in a scratch directory)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"))
+
+
+def test_there_are_examples():
+    names = {path.stem for path in EXAMPLES}
+    assert {"reproduce_notebook", "tune_with_gridsearch"} <= names
+    assert {"save_with_skops", "serve_with_onnx"} <= names
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda path: path.stem)
+def test_example_runs(script, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip()
