@@ -17,11 +17,11 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from ._network import FullBatch, init_weights, predict_outputs
 from ._training import train
+from ._utils import checked_input
 
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
@@ -234,7 +234,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             print(f"Iteration {epoch}, loss = {loss:.8f}")
 
     def _validate_input(self, X, y, sample_weight, reset):
-        X, y = validate_data(
+        X, y = checked_input(
             self,
             X,
             y,
@@ -347,6 +347,18 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        # validate_data records n_features_in_ / feature_names_in_ before training;
+        # a fit that fails must leave the previous model whole.
+        saved = {k: vars(self)[k] for k in _INPUT_ATTRIBUTES if k in vars(self)}
+        try:
+            return self._fit_validated(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            for name in _INPUT_ATTRIBUTES:
+                vars(self).pop(name, None)
+            vars(self).update(saved)
+            raise
+
+    def _fit_validated(self, X, y, sample_weight, incremental, classes):
         hidden = self._hidden_sizes()
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         X, y, sample_weight = self._validate_input(
@@ -491,7 +503,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _outputs(self, X):
         check_is_fitted(self)
-        X = validate_data(
+        X = checked_input(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         weights = [c.T for c in self.coefs_]
@@ -578,6 +590,9 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if self._multilabel:
             return self._decide(proba, self.classes_, True)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 
 def _split_validation(X, y, sample_weight, multilabel, fraction, rng):

@@ -312,7 +312,16 @@ class FullBatch:
         return one_hot
 
     def evaluate(self, need_grad=True):
-        """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``."""
+        """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``.
+
+        Overflow in the products is not warned about here: it either saturates a
+        sigmoid (correctly) or makes the result non-finite, which the training loop
+        turns into a clear error.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._evaluate(need_grad)
+
+    def _evaluate(self, need_grad):
         n_samples = self.X.shape[0]
         squared_error = 0.0
         for start in range(0, n_samples, self.block_size):
@@ -347,16 +356,42 @@ class FullBatch:
 
 
 def predict_outputs(X, weights, biases):
-    """The network's outputs ``f(X)``, shape ``(n_samples, n_outputs)``, by blocks."""
+    """The network's outputs ``f(X)``, shape ``(n_samples, n_outputs)``, by blocks.
+
+    Never NaN for finite input: rows whose products overflow (``inf - inf``) are
+    recomputed by :func:`_saturating_outputs`.
+    """
     n_samples = X.shape[0]
     dtype = weights[0].dtype
     widths = [w.shape[0] for w in weights]
     block_size = block_rows(n_samples, sum(widths) * dtype.itemsize)
     acts = [np.empty((w, block_size), dtype) for w in widths]
     outputs = np.empty((n_samples, widths[-1]), dtype)
-    for start in range(0, n_samples, block_size):
-        stop = min(start + block_size, n_samples)
-        rows = stop - start
-        blocks = [_view(a, (a.shape[0], rows)) for a in acts]
-        outputs[start:stop] = forward(X[start:stop], weights, biases, blocks)[-1].T
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n_samples, block_size):
+            stop = min(start + block_size, n_samples)
+            rows = stop - start
+            blocks = [_view(a, (a.shape[0], rows)) for a in acts]
+            outputs[start:stop] = forward(X[start:stop], weights, biases, blocks)[-1].T
+    bad = np.flatnonzero(np.isnan(outputs).any(axis=1))
+    if bad.size:
+        outputs[bad] = _saturating_outputs(X[bad], weights, biases)
     return outputs
+
+
+def _saturating_outputs(X, weights, biases):
+    """Outputs of rows whose products overflow, computed without ``inf - inf``.
+
+    Each layer's product is taken on rescaled operands, ``|a / s_a| <= 1`` and
+    ``|W / s_w| <= 1``, so it is finite; scaling back may give ``±inf``, whose
+    sigmoid is the correct limit 0 or 1.
+    """
+    a = X.toarray() if sp.issparse(X) else np.asarray(X)
+    with np.errstate(over="ignore", under="ignore"):
+        for weight, bias in zip(weights, biases):
+            s_a = np.abs(a).max(axis=1, keepdims=True)
+            s_a[s_a == 0] = 1
+            s_w = np.abs(weight).max() or 1
+            z = ((a / s_a) @ (weight / s_w).T * s_a) * s_w + bias
+            a = sigmoid(z, out=z)
+    return a

@@ -5,7 +5,8 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import validate_data
+
+from ._utils import checked_input
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -94,7 +95,7 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return center, scale
 
     def _validate(self, X, reset):
-        X = validate_data(
+        X = checked_input(
             self,
             X,
             reset=reset,

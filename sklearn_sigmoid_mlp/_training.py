@@ -7,8 +7,14 @@ implement; the gradients come from ``_network.FullBatch``.
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 # The notebook tests ``i > 10`` on a 0-based epoch ``i``: no stop before epoch 12.
 MIN_EPOCHS_BEFORE_STOP = 12
+
+# Beyond this, products with inputs of order 1e154 overflow and every unit is
+# saturated many times over: a sign that the step size is absurd, not a model.
+MAX_ABS_WEIGHT = 1e150
 
 
 def is_improvement(previous_loss, loss, tol):
@@ -61,6 +67,17 @@ def _check_finite(loss, epoch, learning_rate):
             f"Training diverged: the loss is {loss} after epoch {epoch}. Lower "
             f"learning_rate (now {learning_rate}) or scale the input features (for "
             "example with FixedScaler or StandardScaler) so that they are of order 1."
+        )
+
+
+def _check_weights(params, epoch, learning_rate):
+    largest = max(float(np.abs(p).max()) for p in params)
+    if not largest <= MAX_ABS_WEIGHT:  # also catches NaN
+        raise ValueError(
+            f"Training diverged: a weight reached {largest:.3g} at epoch {epoch}. "
+            f"Lower learning_rate (now {learning_rate}) or scale the input features "
+            "(for example with FixedScaler or StandardScaler) so that they are of "
+            "order 1."
         )
 
 
@@ -136,6 +153,7 @@ def train(
     best_params = None
     for epoch in range(first_epoch, last_epoch + 1):
         gradient_step(params, grads, step)
+        _check_weights(params, epoch, learning_rate)
         loss = half_mean * batch.evaluate(need_grad=epoch < last_epoch)
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)

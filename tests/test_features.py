@@ -64,7 +64,7 @@ def test_zero_weights_equal_removed_rows(data):
     "weights, match",
     [
         (-np.ones(300), "Negative values in data passed to `sample_weight`"),
-        (np.zeros(300), "Sample weights must contain at least one non-zero"),
+        (np.zeros(300), "at least one non-zero|positive sum"),
         (np.ones(5), "sample_weight.shape"),
     ],
 )
