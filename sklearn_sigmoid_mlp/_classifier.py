@@ -19,9 +19,17 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from ._network import FullBatch, init_weights, predict_outputs
+from ._network import FullBatch, init_weights, namespace_of, predict_outputs
 from ._training import train
-from ._utils import checked_input
+from ._utils import (
+    check_namespace,
+    checked_input,
+    like,
+    numpy_dtype,
+    take_rows,
+    to_numpy,
+    transposed_copy,
+)
 
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
@@ -214,6 +222,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         tags.classifier_tags.multi_label = True
         tags.classifier_tags.poor_score = False
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
     def _hidden_sizes(self):
@@ -234,21 +243,28 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             print(f"Iteration {epoch}, loss = {loss:.8f}")
 
     def _validate_input(self, X, y, sample_weight, reset):
+        # Labels and weights are handled in NumPy (classes_ may be strings); X keeps
+        # its namespace and device, and so do the arrays trained on it.
+        y, sample_weight = to_numpy(y), to_numpy(sample_weight)
         X, y = checked_input(
             self,
             X,
             y,
             accept_sparse="csr",
-            dtype=(np.float64, np.float32),
             multi_output=True,
             reset=reset,
         )
+        y = to_numpy(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if sample_weight is not None:
+            dtype = numpy_dtype(X)
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                sample_weight,
+                np.empty((X.shape[0], 0), dtype),
+                dtype=dtype,
+                ensure_non_negative=True,
             )
             if not sample_weight.sum() > 0:
                 raise ValueError(
@@ -264,11 +280,17 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return np.arange(y.shape[1]), True
         return np.unique(y), False
 
-    def _targets(self, y, classes, multilabel):
-        """What the network is trained on: class codes, or 0/1 indicators."""
+    def _targets(self, y, classes, multilabel, X):
+        """What the network is trained on: class codes, or 0/1 indicators.
+
+        NumPy keeps them small (one byte per code or indicator); other array
+        libraries get them on ``X``'s device, in types they compute with.
+        """
+        numpy = namespace_of(X) is np
         if multilabel:
             # Indicator columns, units × rows (the activations' layout).
-            return np.ascontiguousarray(y.T, dtype=np.uint8)
+            dtype = np.uint8 if numpy else numpy_dtype(X)
+            return like(np.ascontiguousarray(y.T, dtype=dtype), X)
         if not np.all(np.isin(y, classes)):
             unknown = np.setdiff1d(np.unique(y), classes)
             raise ValueError(
@@ -276,6 +298,8 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"{classes.tolist()}."
             )
         codes = np.searchsorted(classes, y)
+        if not numpy:
+            return like(codes.astype(np.int64), X)
         return codes.astype(np.min_scalar_type(len(classes) - 1), copy=False)
 
     def _check_continuation(self, classes, multilabel, hidden, X):
@@ -293,7 +317,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "and partial_fit cannot continue it."
             )
         if self.coefs_[0].dtype != X.dtype:
-            X = X.astype(self.coefs_[0].dtype)
+            X = namespace_of(X).astype(X, self.coefs_[0].dtype)
         return X
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -387,14 +411,16 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         n_outputs = classes.shape[0] if multilabel or len(classes) > 2 else 1
         if continuing:
             X = self._check_continuation(classes, multilabel, hidden, X)
-            weights = [np.ascontiguousarray(c.T) for c in self.coefs_]
-            biases = [b.copy() for b in self.intercepts_]
+            weights = [transposed_copy(c) for c in self.coefs_]
+            biases = [b * 1 for b in self.intercepts_]
             loss_curve = list(self.loss_curve_)
             validation_scores = list(self.validation_scores_ or [])
             initial_loss = self.initial_loss_
         else:
             layer_sizes = [X.shape[1], *hidden, n_outputs]
-            weights, biases = init_weights(layer_sizes, rng, dtype=X.dtype)
+            weights, biases = init_weights(layer_sizes, rng, dtype=numpy_dtype(X))
+            weights = [like(w, X) for w in weights]
+            biases = [like(b, X) for b in biases]
             loss_curve, validation_scores, initial_loss = [], [], None
 
         X_val = y_val = sw_val = None
@@ -404,22 +430,26 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
 
         batch = FullBatch(
-            X, self._targets(y, classes, multilabel), weights, biases, sample_weight
+            X,
+            self._targets(y, classes, multilabel, X),
+            weights,
+            biases,
+            like(sample_weight, X),
         )
         state = dict(classes_=classes, _multilabel=multilabel, n_outputs_=n_outputs)
 
         def fitted_state():
             return dict(
                 state,
-                coefs_=[np.ascontiguousarray(w.T) for w in weights],
-                intercepts_=[b.copy() for b in biases],
+                coefs_=[transposed_copy(w) for w in weights],
+                intercepts_=[b * 1 for b in biases],
             )
 
         validation_score = None
         if X_val is not None:
 
             def validation_score():
-                outputs = predict_outputs(X_val, weights, biases)
+                outputs = to_numpy(predict_outputs(X_val, weights, biases))
                 predicted = self._decide(outputs, classes, multilabel)
                 return _accuracy(y_val, predicted, sw_val)
 
@@ -501,11 +531,10 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return classes[(outputs[:, 0] > 0.5).astype(np.intp)]
         return classes[np.argmax(outputs, axis=1)]
 
-    def _outputs(self, X):
+    def _outputs(self, X, method):
         check_is_fitted(self)
-        X = checked_input(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        check_namespace(X, self.intercepts_[0], self, method)
+        X = checked_input(self, X, accept_sparse="csr", reset=False)
         weights = [c.T for c in self.coefs_]
         return predict_outputs(X, weights, self.intercepts_)
 
@@ -524,18 +553,21 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             outputs all underflow to zero becomes uniform. Multilabel: the outputs
             themselves, one independent probability per label.
         """
-        out = self._outputs(X)
+        return self._proba(X, "predict_proba")
+
+    def _proba(self, X, method):
+        out = self._outputs(X, method)
+        xp = namespace_of(out)
         if self._multilabel:
             return out
         if out.shape[1] == 1:
-            return np.hstack([1 - out, out])
-        total = out.sum(axis=1, keepdims=True)
-        dead = total[:, 0] == 0
-        if dead.any():
-            out[dead] = 1
-            total[dead] = out.shape[1]
-        out /= total
-        return out
+            return xp.concat([1 - out, out], axis=1)
+        total = xp.sum(out, axis=1, keepdims=True)
+        dead = total == 0
+        if not bool(xp.any(dead)):
+            return out / total
+        uniform = xp.full_like(out, 1.0 / out.shape[1])
+        return xp.where(dead, uniform, out / xp.where(dead, xp.ones_like(total), total))
 
     def decision_function(self, X):
         """Confidence scores: the logit ``log(f / (1 - f))`` of the sigmoid outputs.
@@ -553,9 +585,10 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             One column (raveled) for two classes, as scikit-learn's binary
             classifiers; otherwise one column per class or label.
         """
-        out = self._outputs(X)
+        out = self._outputs(X, "decision_function")
+        xp = namespace_of(out)
         with np.errstate(divide="ignore"):
-            scores = np.log(out) - np.log1p(-out)
+            scores = xp.log(out) - xp.log1p(-out)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict_log_proba(self, X):
@@ -569,8 +602,9 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        proba = self._proba(X, "predict_log_proba")
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return namespace_of(proba).log(proba)
 
     def predict(self, X):
         """Predict class labels (or, for multilabel ``y``, the labels' indicators).
@@ -586,10 +620,13 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        proba = self.predict_proba(X)
+        proba = self._proba(X, "predict")
+        xp = namespace_of(proba)
         if self._multilabel:
-            return self._decide(proba, self.classes_, True)
-        return self.classes_[np.argmax(proba, axis=1)]
+            return xp.astype(proba > 0.5, xp.int64)
+        labels = self.classes_[to_numpy(xp.argmax(proba, axis=1))]
+        # Numeric labels follow X to its namespace and device; strings stay NumPy.
+        return labels if labels.dtype.kind in "OUS" else like(labels, proba)
 
 
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -597,21 +634,26 @@ _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 def _split_validation(X, y, sample_weight, multilabel, fraction, rng):
     """A stratified (single-label) hold-out of ``fraction`` of the rows."""
-    arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
-    parts = train_test_split(
-        *arrays,
+    train, val = train_test_split(
+        np.arange(X.shape[0]),
         test_size=fraction,
         random_state=rng,
         stratify=None if multilabel else y,
     )
-    X_train, X_val, y_train, y_val = parts[:4]
-    sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
-    if X_val.shape[0] < 2:
+    if val.shape[0] < 2:
         raise ValueError(
             f"validation_fraction={fraction} leaves fewer than 2 validation samples "
             f"out of {X.shape[0]}; raise it or set early_stopping=False."
         )
-    return X_train, X_val, y_train, y_val, sw_train, sw_val
+    weights = (
+        (None, None)
+        if sample_weight is None
+        else (
+            sample_weight[train],
+            sample_weight[val],
+        )
+    )
+    return take_rows(X, train), take_rows(X, val), y[train], y[val], *weights
 
 
 def _accuracy(y_true, y_pred, sample_weight):

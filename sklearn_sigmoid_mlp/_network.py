@@ -12,6 +12,8 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.externals.array_api_compat import array_namespace
+from sklearn.utils._array_api import device as array_device
 from sklearn.utils._chunking import get_chunk_n_rows
 
 # Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is;
@@ -101,7 +103,7 @@ def _first_layer(weight, X, out):
         np.matmul(weight, X.T, out=out)
 
 
-def forward(X, weights, biases, activations):
+def forward(X, weights, biases, activations=None, xp=np):
     """Forward pass: the sigmoid activations of every layer for the rows of ``X``.
 
     Activations are stored units × rows (the notebook's ``W · Xᵀ`` orientation), so
@@ -114,14 +116,26 @@ def forward(X, weights, biases, activations):
     weights, biases : lists of ndarray
         ``weights[l]`` of shape ``(n_out, n_in)``, ``biases[l]`` of shape
         ``(n_out,)``.
-    activations : list of ndarray
-        Buffers of shape ``(n_out_l, n_rows)``, one per layer, written in place.
+    activations : list of ndarray, optional
+        NumPy buffers of shape ``(n_out_l, n_rows)``, one per layer, written in
+        place. Without them (other array libraries, which have no ``out=``), new
+        arrays are allocated with the array API standard's operations.
+    xp : namespace, default=numpy
+        The array namespace of ``X`` for the allocating path.
 
     Returns
     -------
     activations : list of ndarray
         ``[A_1, ..., A_L]``; ``A_L`` is the network's output, transposed.
     """
+    if activations is None:
+        activations, a = [], X.T
+        for weight, bias in zip(weights, biases):
+            z = weight @ a
+            z += bias[:, None]
+            a = 1.0 / (1.0 + xp.exp(-z))
+            activations.append(a)
+        return activations
     _first_layer(weights[0], X, activations[0])
     for layer, (weight, bias) in enumerate(zip(weights, biases)):
         z = activations[layer]
@@ -132,7 +146,7 @@ def forward(X, weights, biases, activations):
     return activations
 
 
-def output_delta(out, Y, delta, sample_weight=None):
+def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
     """Squared error of a block and the output layer's delta, in place.
 
     Writes ``delta = (f - y) · f · (1 - f)`` (the notebook's ``delta_out``, same order
@@ -146,14 +160,28 @@ def output_delta(out, Y, delta, sample_weight=None):
         The network's output ``f``, C-contiguous; destroyed.
     Y : ndarray of shape (n_outputs, n_rows)
         0/1 targets.
-    delta : ndarray of shape (n_outputs, n_rows)
-        C-contiguous buffer for the delta.
+    delta : ndarray of shape (n_outputs, n_rows), optional
+        C-contiguous NumPy buffer for the delta; without it (other array libraries)
+        a new array is allocated and ``out`` is left alone.
     sample_weight : ndarray of shape (n_rows,), optional
+    xp : namespace, default=numpy
 
     Returns
     -------
     squared_error : float
+    delta : ndarray of shape (n_outputs, n_rows)
     """
+    if delta is None:
+        delta = out - Y
+        per_unit_row = delta * delta
+        if sample_weight is None:
+            squared_error = float(xp.sum(per_unit_row))
+        else:
+            squared_error = float(xp.sum(xp.sum(per_unit_row, axis=0) * sample_weight))
+        delta = delta * out * (1 - out)
+        if sample_weight is not None:
+            delta = delta * sample_weight
+        return squared_error, delta
     np.subtract(out, Y, out=delta)
     if sample_weight is None:
         flat = delta.reshape(-1)
@@ -166,10 +194,12 @@ def output_delta(out, Y, delta, sample_weight=None):
     delta *= out
     if sample_weight is not None:
         delta *= sample_weight
-    return squared_error
+    return squared_error, delta
 
 
-def backward(X, weights, activations, delta, grads, bias_grads, scratch, accumulate):
+def backward(
+    X, weights, activations, delta, grads, bias_grads, scratch, accumulate, xp=np
+):
     """Backward pass: gradient sums of a block of rows, given the output delta.
 
     Hidden deltas are back-propagated through ``weights`` as they are now, i.e.
@@ -190,11 +220,18 @@ def backward(X, weights, activations, delta, grads, bias_grads, scratch, accumul
     grads, bias_grads : lists of ndarray
         Where the sums are written (``accumulate=False``) or added
         (``accumulate=True``).
-    scratch : list of ndarray
-        Buffers shaped like ``grads`` (used when accumulating), then one buffer with
-        room for the largest hidden delta.
+    scratch : list of ndarray or None
+        NumPy buffers shaped like ``grads`` (used when accumulating), then one buffer
+        with room for the largest hidden delta. None for other array libraries: the
+        same steps then allocate their results.
     accumulate : bool
+    xp : namespace, default=numpy
     """
+    if scratch is None:
+        _backward_allocating(
+            X, weights, activations, delta, grads, bias_grads, accumulate, xp
+        )
+        return
     for layer in range(len(weights) - 1, -1, -1):
         target = scratch[layer] if accumulate else grads[layer]
         if layer == 0:
@@ -219,6 +256,32 @@ def backward(X, weights, activations, delta, grads, bias_grads, scratch, accumul
         np.subtract(1, a_prev, out=a_prev)
         np.multiply(hidden_delta, a_prev, out=a_prev)
         delta = a_prev
+
+
+def _backward_allocating(
+    X, weights, activations, delta, grads, bias_grads, accumulate, xp
+):
+    """:func:`backward` with the array API standard's allocating operations."""
+    for layer in range(len(weights) - 1, -1, -1):
+        a_prev = X.T if layer == 0 else activations[layer - 1]
+        grad = delta @ a_prev.T
+        bias_grad = xp.sum(delta, axis=1)
+        if accumulate:
+            grads[layer] += grad
+            bias_grads[layer] += bias_grad
+        else:
+            grads[layer][...] = grad
+            bias_grads[layer][...] = bias_grad
+        if layer == 0:
+            break
+        delta = (weights[layer].T @ delta) * a_prev * (1 - a_prev)
+
+
+def namespace_of(X):
+    """NumPy for NumPy and SciPy sparse input, else ``X``'s array API namespace."""
+    if isinstance(X, np.ndarray) or sp.issparse(X):
+        return np
+    return array_namespace(X)
 
 
 def block_rows(n_samples, row_bytes):
@@ -278,21 +341,34 @@ class FullBatch:
         self.X, self.targets = X, targets
         self.weights, self.biases = weights, biases
         self.sample_weight = sample_weight
+        self.xp = xp = namespace_of(X)
         n_samples = X.shape[0]
         self.total_weight = (
-            float(n_samples) if sample_weight is None else float(sample_weight.sum())
+            float(n_samples) if sample_weight is None else float(xp.sum(sample_weight))
         )
         dtype = weights[0].dtype
         widths = [w.shape[0] for w in weights]
+        self.grads = [xp.zeros_like(w) for w in weights]
+        self.bias_grads = [xp.zeros_like(b) for b in biases]
         if block_size is None:
             # Activations of every layer, the output delta and one hidden delta.
-            row_bytes = (sum(widths) + widths[-1] + max(widths)) * dtype.itemsize
-            block_size = block_rows(n_samples, row_bytes)
+            itemsize = 4 if dtype == xp.float32 else 8
+            row_bytes = (sum(widths) + widths[-1] + max(widths)) * itemsize
+            if xp is np:
+                block_size = block_rows(n_samples, row_bytes)
+            else:
+                # Accelerators want few, large blocks: only working_memory bounds them.
+                block_size = get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
         self.block_size = block_size
+        if xp is not np:
+            # Other array libraries: no preallocated buffers (no ``out=``).
+            self._activations = self._delta = self._scratch = None
+            if targets.ndim == 1 and widths[-1] > 1:
+                units = xp.arange(widths[-1], device=array_device(X))
+                self._units = xp.astype(units, targets.dtype)[:, None]
+            return
         self._activations = [np.empty((w, block_size), dtype) for w in widths]
         self._delta = np.empty((widths[-1], block_size), dtype)
-        self.grads = [np.zeros_like(w) for w in weights]
-        self.bias_grads = [np.zeros_like(b) for b in biases]
         self._scratch = [np.empty_like(w) for w in weights]
         self._scratch.append(np.empty((max(widths[:-1], default=0), block_size), dtype))
         if targets.ndim == 1 and widths[-1] > 1:
@@ -304,8 +380,11 @@ class FullBatch:
         if self.targets.ndim == 2:
             return self.targets[:, start:stop]
         codes = self.targets[start:stop]
+        xp, dtype = self.xp, self.weights[0].dtype
         if self.weights[-1].shape[0] == 1:
-            return codes[None, :]
+            return codes[None, :] if xp is np else xp.astype(codes[None, :], dtype)
+        if xp is not np:
+            return xp.astype(self._units == codes[None, :], dtype)
         one_hot = _view(self._one_hot, (self._one_hot.shape[0], stop - start))
         one_hot.fill(0)
         one_hot[codes, self._columns[: stop - start]] = 1
@@ -321,26 +400,28 @@ class FullBatch:
         with np.errstate(over="ignore", invalid="ignore"):
             return self._evaluate(need_grad)
 
+    def _buffers(self, rows):
+        if self._activations is None:
+            return None, None
+        acts = [_view(a, (a.shape[0], rows)) for a in self._activations]
+        return acts, _view(self._delta, (self._delta.shape[0], rows))
+
     def _evaluate(self, need_grad):
         n_samples = self.X.shape[0]
         squared_error = 0.0
         for start in range(0, n_samples, self.block_size):
             stop = min(start + self.block_size, n_samples)
-            rows = stop - start
-            X_block = self.X[start:stop]
-            acts = forward(
-                X_block,
-                self.weights,
-                self.biases,
-                [_view(a, (a.shape[0], rows)) for a in self._activations],
-            )
-            delta = _view(self._delta, (self._delta.shape[0], rows))
-            squared_error += output_delta(
+            X_block = self.X[start:stop, :]
+            activations, delta = self._buffers(stop - start)
+            acts = forward(X_block, self.weights, self.biases, activations, self.xp)
+            block_error, delta = output_delta(
                 acts[-1],
                 self._block_targets(start, stop),
                 delta,
                 None if self.sample_weight is None else self.sample_weight[start:stop],
+                self.xp,
             )
+            squared_error += block_error
             if need_grad:
                 backward(
                     X_block,
@@ -351,6 +432,7 @@ class FullBatch:
                     self.bias_grads,
                     self._scratch,
                     accumulate=start > 0,
+                    xp=self.xp,
                 )
         return squared_error
 
@@ -362,6 +444,9 @@ def predict_outputs(X, weights, biases):
     recomputed by :func:`_saturating_outputs`.
     """
     n_samples = X.shape[0]
+    xp = namespace_of(X)
+    if xp is not np:
+        return forward(X, weights, biases, xp=xp)[-1].T
     dtype = weights[0].dtype
     widths = [w.shape[0] for w in weights]
     block_size = block_rows(n_samples, sum(widths) * dtype.itemsize)

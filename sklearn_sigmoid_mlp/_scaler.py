@@ -6,9 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
-from ._utils import checked_input
-
-_FLOAT_DTYPES = (np.float64, np.float32)
+from ._utils import check_namespace, checked_input, like, numpy_dtype
 
 
 class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -27,6 +25,10 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    center_, scale_ : ndarray of shape (n_features_in_,)
+        The constants per feature as applied, in the namespace, device and dtype of
+        the data seen by :meth:`fit` (set by ``fit`` only; ``transform`` always
+        applies the current parameters).
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -69,6 +71,7 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         center = np.asarray(self.center)
         tags.input_tags.sparse = center.dtype.kind in "biuf" and not np.any(center)
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.array_api_support = True
         return tags
 
     def _constants(self, n_features, dtype):
@@ -100,10 +103,9 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X,
             reset=reset,
             accept_sparse=("csr", "csc"),
-            dtype=_FLOAT_DTYPES,
             copy=False,
         )
-        center, scale = self._constants(X.shape[1], X.dtype)
+        center, scale = self._constants(X.shape[1], numpy_dtype(X))
         if sp.issparse(X) and np.any(center != 0):
             raise ValueError(
                 "Cannot center sparse matrices: centering would make them dense. "
@@ -125,7 +127,11 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : FixedScaler
         """
         self._validate_params()
-        self._validate(X, reset=True)
+        X, center, scale = self._validate(X, reset=True)
+        # The constants per feature, in the namespace, device and dtype of X.
+        shape = (X.shape[1],)
+        self.center_ = like(np.broadcast_to(center, shape).copy(), X)
+        self.scale_ = like(np.broadcast_to(scale, shape).copy(), X)
         return self
 
     def transform(self, X):
@@ -139,10 +145,10 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X_new : ndarray or sparse matrix of shape (n_samples, n_features)
         """
-        X, center, scale = self._validate(X, reset=False)
+        X, center, scale = self._checked(X, "transform")
         if sp.issparse(X):
             return _columnwise(X, np.divide, scale)
-        return (X - center) / scale
+        return (X - like(center, X)) / like(scale, X)
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`: return ``X * scale + center``.
@@ -155,10 +161,15 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X_original : ndarray or sparse matrix of shape (n_samples, n_features)
         """
-        X, center, scale = self._validate(X, reset=False)
+        X, center, scale = self._checked(X, "inverse_transform")
         if sp.issparse(X):
             return _columnwise(X, np.multiply, scale)
-        return X * scale + center
+        return X * like(scale, X) + like(center, X)
+
+    def _checked(self, X, method):
+        if hasattr(self, "scale_"):
+            check_namespace(X, self.scale_, self, method)
+        return self._validate(X, reset=False)
 
 
 def _columnwise(X, op, factor):

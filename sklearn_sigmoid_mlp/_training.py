@@ -70,8 +70,8 @@ def _check_finite(loss, epoch, learning_rate):
         )
 
 
-def _check_weights(params, epoch, learning_rate):
-    largest = max(float(np.abs(p).max()) for p in params)
+def _check_weights(params, epoch, learning_rate, xp=np):
+    largest = max(float(xp.max(xp.abs(p))) for p in params)
     if not largest <= MAX_ABS_WEIGHT:  # also catches NaN
         raise ValueError(
             f"Training diverged: a weight reached {largest:.3g} at epoch {epoch}. "
@@ -153,7 +153,7 @@ def train(
     best_params = None
     for epoch in range(first_epoch, last_epoch + 1):
         gradient_step(params, grads, step)
-        _check_weights(params, epoch, learning_rate)
+        _check_weights(params, epoch, learning_rate, batch.xp)
         loss = half_mean * batch.evaluate(need_grad=epoch < last_epoch)
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)
