@@ -29,3 +29,23 @@ def test_bench_epoch_runs_and_writes_its_table(tmp_path, capsys):
             assert row["extra_peak_mib"] > 0
     assert "| ours-f64 |" in printed and "× vs MLPClassifier" in printed
     assert (tmp_path / "tiny.md").read_text().startswith("Machine:")
+
+
+def test_bench_gpu_runs_on_a_cpu_torch(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("torch", reason="bench_gpu.py needs torch (not in extras)")
+    spec = importlib.util.spec_from_file_location(
+        "bench_gpu", BENCH.parent / "bench_gpu.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    argv = ["--rows", "2000", "--features", "20", "--hidden", "8", "--epochs", "2"]
+    assert (
+        bench.main([*argv, "--rounds", "1", "--device", "cpu", "--out", str(tmp_path)])
+        == 0
+    )
+    result = json.loads((tmp_path / "gpu.json").read_text())
+    peers = {row["peer"] for row in result["rows"]}
+    assert peers == {"ours-torch-cpu", "torch-loop-cpu", "ours-numpy-cpu"}
+    assert all(row["ms_median"] > 0 for row in result["rows"])
