@@ -273,8 +273,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 )
         return X, y, sample_weight
 
-    @staticmethod
-    def _classes_of(y):
+    def _classes_of(self, y):
         """Classes (or label indices) and whether ``y`` is a multilabel indicator."""
         if type_of_target(y) == "multilabel-indicator":
             return np.arange(y.shape[1]), True
@@ -301,6 +300,16 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if not numpy:
             return like(codes.astype(np.int64), X)
         return codes.astype(np.min_scalar_type(len(classes) - 1), copy=False)
+
+    # Where the arrays trained on live, and what sums over them: overridden by the
+    # Dask subclass, which keeps X on the cluster.
+    def _place(self, array, X):
+        """A NumPy array moved next to ``X`` (its namespace and device)."""
+        return like(array, X)
+
+    def _full_batch(self, X, targets, weights, biases, sample_weight):
+        """The object that sums the loss and gradients over all rows of ``X``."""
+        return FullBatch(X, targets, weights, biases, sample_weight)
 
     def _check_continuation(self, classes, multilabel, hidden, X):
         """Errors for a warm start or partial_fit that cannot continue this model."""
@@ -419,8 +428,8 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         else:
             layer_sizes = [X.shape[1], *hidden, n_outputs]
             weights, biases = init_weights(layer_sizes, rng, dtype=numpy_dtype(X))
-            weights = [like(w, X) for w in weights]
-            biases = [like(b, X) for b in biases]
+            weights = [self._place(w, X) for w in weights]
+            biases = [self._place(b, X) for b in biases]
             loss_curve, validation_scores, initial_loss = [], [], None
 
         X_val = y_val = sw_val = None
@@ -429,12 +438,12 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 X, y, sample_weight, multilabel, self.validation_fraction, rng
             )
 
-        batch = FullBatch(
+        batch = self._full_batch(
             X,
             self._targets(y, classes, multilabel, X),
             weights,
             biases,
-            like(sample_weight, X),
+            self._place(sample_weight, X),
         )
         state = dict(classes_=classes, _multilabel=multilabel, n_outputs_=n_outputs)
 

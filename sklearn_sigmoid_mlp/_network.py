@@ -184,11 +184,12 @@ def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
         return squared_error, delta
     np.subtract(out, Y, out=delta)
     if sample_weight is None:
+        # einsum's own loop, not BLAS: the sum must not depend on the thread count.
         flat = delta.reshape(-1)
-        squared_error = float(np.dot(flat, flat))
+        squared_error = float(np.einsum("i,i->", flat, flat))
     else:
         per_row = np.einsum("ij,ij->j", delta, delta)
-        squared_error = float(np.dot(per_row, sample_weight))
+        squared_error = float(np.einsum("i,i->", per_row, sample_weight))
     delta *= out
     np.subtract(1, out, out=out)
     delta *= out

@@ -1,0 +1,162 @@
+"""Training on Dask arrays: same trajectory as in memory, lazy prediction, searches
+on joblib's Dask backend. Clusters listen on loopback only."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+
+from sklearn_sigmoid_mlp import SigmoidMSEClassifier  # noqa: E402
+from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def digits_scaled():
+    X, y = load_digits(return_X_y=True)
+    return (X - 8) / 8, y
+
+
+def max_rel(a, b):
+    return max(
+        float(np.max(np.abs(p - q) / np.maximum(np.abs(q), 1e-300)))
+        for p, q in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_)
+    )
+
+
+def test_digits_notebook_run_on_a_cluster_equals_in_memory(client, digits_scaled):
+    X, y = digits_scaled
+    ref = SigmoidMSEClassifier(random_state=0).fit(X, y)
+    X_dask = da.from_array(X, chunks=(250, 64))
+    est = DaskSigmoidMSEClassifier(random_state=0).fit(X_dask, da.from_array(y, 400))
+    assert est.n_iter_ == ref.n_iter_ == 1017
+    assert max_rel(est, ref) < 1e-10
+    np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-12)
+    assert all(isinstance(c, np.ndarray) for c in est.coefs_)
+    print(f"digits: n_iter_ {est.n_iter_} == {ref.n_iter_}, max rel", max_rel(est, ref))
+
+
+def test_larger_set_over_many_blocks_with_weights(client):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(20_000, 30))
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.3).astype(int) + (X[:, 2] > 0.5)
+    w = rng.uniform(0.5, 2.0, size=len(y))
+    params = dict(hidden_layer_sizes=(12, 6), max_iter=150, tol=1e-6, random_state=0)
+    ref = SigmoidMSEClassifier(**params).fit(X, y, sample_weight=w)
+    X_dask = da.from_array(X, chunks=(500, 10))  # 40 row blocks, split columns
+    est = DaskSigmoidMSEClassifier(**params).fit(
+        X_dask, da.from_array(y, 3000), sample_weight=da.from_array(w, 7000)
+    )
+    assert est.n_iter_ == ref.n_iter_
+    assert max_rel(est, ref) < 1e-10
+    print(f"20000 rows / 40 blocks: n_iter_ equal, max rel {max_rel(est, ref):.1e}")
+
+
+def test_prediction_is_lazy_and_blockwise(client, digits_scaled):
+    X, y = digits_scaled
+    est = DaskSigmoidMSEClassifier(max_iter=30, tol=1e9, random_state=0)
+    est.fit(da.from_array(X, chunks=(300, 64)), y)
+    X_dask = da.from_array(X, chunks=(400, 64))
+    proba, labels = est.predict_proba(X_dask), est.predict(X_dask)
+    assert isinstance(proba, da.Array) and isinstance(labels, da.Array)
+    assert proba.numblocks[0] == X_dask.numblocks[0]
+    local = est.to_local()
+    assert type(local) is SigmoidMSEClassifier
+    np.testing.assert_array_equal(proba.compute(), local.predict_proba(X))
+    np.testing.assert_array_equal(labels.compute(), local.predict(X))
+    np.testing.assert_array_equal(est.predict(X), local.predict(X))  # numpy input
+
+
+def test_local_scheduler_without_a_client(digits_scaled):
+    import dask
+
+    X, y = digits_scaled
+    with warnings.catch_warnings(), dask.config.set(scheduler="threads"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = SigmoidMSEClassifier(max_iter=25, tol=0, random_state=0).fit(X, y)
+        est = DaskSigmoidMSEClassifier(max_iter=25, tol=0, random_state=0)
+        est.fit(da.from_array(X, chunks=(600, 64)), y)
+    assert max_rel(est, ref) < 1e-10
+
+
+def test_stopping_warm_start_verbose_and_warning(client, digits_scaled, capsys):
+    X, y = digits_scaled
+    X_dask = da.from_array(X, chunks=(600, 64))
+    est = DaskSigmoidMSEClassifier(max_iter=10, tol=0, warm_start=True, verbose=True)
+    with pytest.warns(ConvergenceWarning, match="max_iter=10"):
+        est.set_params(random_state=0).fit(X_dask, y)
+    est.fit(X_dask, y)
+    assert est.n_iter_ == 20
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Iteration 1, loss = ") and len(lines) == 20
+    once = SigmoidMSEClassifier(max_iter=20, tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        once.fit(X, y)
+    assert max_rel(est, once) < 1e-10
+
+
+def test_bad_dask_input_is_refused(client, digits_scaled):
+    X, y = digits_scaled
+    bad = X.copy()
+    bad[5, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        DaskSigmoidMSEClassifier().fit(da.from_array(bad, chunks=500), y)
+    with pytest.raises(ValueError, match="early_stopping is not supported"):
+        DaskSigmoidMSEClassifier(early_stopping=True).fit(da.from_array(X), y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        DaskSigmoidMSEClassifier().fit(da.from_array(X), y[:10])
+
+
+def test_grid_search_on_joblib_dask_backend_equals_sequential(client, digits_scaled):
+    from joblib import parallel_config
+
+    X, y = digits_scaled
+    X, y = X[:600], y[:600]
+    grid = {"hidden_layer_sizes": [(8,), (15,)], "learning_rate": [0.7, 1.5]}
+    est = SigmoidMSEClassifier(max_iter=60, tol=1e-3, random_state=0)
+    sequential = GridSearchCV(est, grid, cv=3).fit(X, y).cv_results_
+    with parallel_config(backend="dask"):
+        on_dask = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X, y).cv_results_
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
+        np.testing.assert_array_equal(on_dask[key], sequential[key])
+
+
+@pytest.mark.slow
+def test_worker_processes_on_loopback_pickle_everything(digits_scaled):
+    X, y = digits_scaled
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        est = DaskSigmoidMSEClassifier(max_iter=20, tol=0, random_state=0)
+        with pytest.warns(ConvergenceWarning):
+            est.fit(da.from_array(X, chunks=(450, 64)), y)
+        labels = est.predict(da.from_array(X, chunks=(450, 64))).compute()
+    ref = SigmoidMSEClassifier(max_iter=20, tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        ref.fit(X, y)
+    assert max_rel(est, ref) < 1e-10
+    np.testing.assert_array_equal(labels, ref.predict(X))
