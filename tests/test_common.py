@@ -57,6 +57,7 @@ def test_check_estimator_nothing_skipped(estimator):
         for r in results
         if r["status"] == "passed" and r["check_name"].startswith("check_array_api")
     ]
-    # numpy, array-api-strict (two devices), mixed inputs, same-namespace check.
-    assert len(array_api_passed) >= 5
+    # At least numpy, array-api-strict on two devices and the same-namespace check
+    # (mixed-input checks need torch, which CI does not install).
+    assert len(array_api_passed) >= 4
     assert statuses["passed"] >= 45
