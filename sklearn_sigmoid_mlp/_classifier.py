@@ -313,10 +313,11 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _check_continuation(self, classes, multilabel, hidden, X):
         """Errors for a warm start or partial_fit that cannot continue this model."""
-        if multilabel != self._multilabel or not np.array_equal(classes, self.classes_):
+        previous = to_numpy(self.classes_)
+        if multilabel != self._multilabel or not np.array_equal(classes, previous):
             raise ValueError(
                 "warm_start and partial_fit can only continue a model with the same "
-                f"classes as before: previously {self.classes_.tolist()}, `y` has "
+                f"classes as before: previously {previous.tolist()}, `y` has "
                 f"{classes.tolist()}. Fit a new model (warm_start=False) instead."
             )
         if [c.shape[1] for c in self.coefs_[:-1]] != hidden:
@@ -400,16 +401,20 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         y_classes, multilabel = self._classes_of(y)
         if classes is not None and not multilabel:
             classes = np.unique(np.asarray(classes))
-            if continuing and not np.array_equal(classes, self.classes_):
+            previous = to_numpy(self.classes_) if continuing else None
+            if continuing and not np.array_equal(classes, previous):
                 raise ValueError(
                     f"classes={classes.tolist()} is not the same as on the last call "
-                    f"to partial_fit, was: {self.classes_.tolist()}."
+                    f"to partial_fit, was: {previous.tolist()}."
                 )
         elif classes is not None:
             classes = y_classes
         else:
             # partial_fit may see a subset of the classes; warm_start must see all.
-            classes = self.classes_ if continuing and incremental else y_classes
+            if continuing and incremental:
+                classes = to_numpy(self.classes_)
+            else:
+                classes = y_classes
         if not multilabel and classes.shape[0] < 2:
             raise ValueError(
                 "SigmoidMSEClassifier needs samples of at least 2 classes in the data,"
@@ -445,7 +450,14 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             biases,
             self._place(sample_weight, X),
         )
-        state = dict(classes_=classes, _multilabel=multilabel, n_outputs_=n_outputs)
+        # Numeric classes_ follow X's namespace (scikit-learn 1.8's array API checks
+        # ask for it); string labels can only be NumPy.
+        numeric = classes.dtype.kind in "biuf"
+        state = dict(
+            classes_=self._place(classes, X) if numeric else classes,
+            _multilabel=multilabel,
+            n_outputs_=n_outputs,
+        )
 
         def fitted_state():
             return dict(
@@ -633,7 +645,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         xp = namespace_of(proba)
         if self._multilabel:
             return xp.astype(proba > 0.5, xp.int64)
-        labels = self.classes_[to_numpy(xp.argmax(proba, axis=1))]
+        labels = to_numpy(self.classes_)[to_numpy(xp.argmax(proba, axis=1))]
         # Numeric labels follow X to its namespace and device; strings stay NumPy.
         return labels if labels.dtype.kind in "OUS" else like(labels, proba)
 

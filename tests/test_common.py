@@ -57,7 +57,7 @@ def test_check_estimator_nothing_skipped(estimator):
         for r in results
         if r["status"] == "passed" and r["check_name"].startswith("check_array_api")
     ]
-    # At least numpy, array-api-strict on two devices and the same-namespace check
-    # (mixed-input checks need torch, which CI does not install).
-    assert len(array_api_passed) >= 4
+    # At least numpy and array-api-strict on two devices (scikit-learn 1.9 adds a
+    # same-namespace check; mixed-input checks need torch, which CI lacks).
+    assert len(array_api_passed) >= 3
     assert statuses["passed"] >= 45
