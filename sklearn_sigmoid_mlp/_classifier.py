@@ -527,7 +527,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "reached and the optimization hasn't converged yet; increase "
                 "max_iter or tol.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,  # _fit_validated, _fit, fit, _fit_context: the caller
             )
         return self
 

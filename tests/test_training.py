@@ -59,8 +59,9 @@ def test_loss_increase_stops_only_from_epoch_12(small):
 def test_reaches_max_iter_and_warns(small):
     X, y = small
     clf = SigmoidMSEClassifier(tol=0.0, max_iter=30, random_state=0)
-    with pytest.warns(ConvergenceWarning, match=r"max_iter=30"):
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=30") as record:
         clf.fit(X, y)
+    assert record[0].filename == __file__  # points at the caller's fit call
     assert clf.n_iter_ == 30
     assert np.all(np.diff([clf.initial_loss_, *clf.loss_curve_]) < 0)
 
