@@ -24,6 +24,7 @@ from ._training import train
 from ._utils import (
     check_namespace,
     checked_input,
+    copied,
     like,
     numpy_dtype,
     take_rows,
@@ -426,7 +427,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if continuing:
             X = self._check_continuation(classes, multilabel, hidden, X)
             weights = [transposed_copy(c) for c in self.coefs_]
-            biases = [b * 1 for b in self.intercepts_]
+            biases = [copied(b) for b in self.intercepts_]
             loss_curve = list(self.loss_curve_)
             validation_scores = list(self.validation_scores_ or [])
             initial_loss = self.initial_loss_
@@ -463,7 +464,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return dict(
                 state,
                 coefs_=[transposed_copy(w) for w in weights],
-                intercepts_=[b * 1 for b in biases],
+                intercepts_=[copied(b) for b in biases],
             )
 
         validation_score = None

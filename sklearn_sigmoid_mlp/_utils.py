@@ -59,6 +59,13 @@ def transposed_copy(array):
     return array_namespace(array).asarray(array.T, copy=True)
 
 
+def copied(array):
+    """A copy of ``array`` in the array's own namespace."""
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return array_namespace(array).asarray(array, copy=True)
+
+
 def take_rows(X, indices):
     """Rows ``indices`` (a NumPy integer array) of ``X``, in ``X``'s namespace."""
     xp = namespace_of(X)
