@@ -7,7 +7,14 @@ does; ``FixedScaler`` is its ``(x - 8) / 8`` input scaling.
 from ._classifier import SigmoidMSEClassifier
 from ._display import LossCurveDisplay
 from ._scaler import FixedScaler
+from ._training import PoorFitWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["FixedScaler", "LossCurveDisplay", "SigmoidMSEClassifier", "__version__"]
+__all__ = [
+    "FixedScaler",
+    "LossCurveDisplay",
+    "PoorFitWarning",
+    "SigmoidMSEClassifier",
+    "__version__",
+]

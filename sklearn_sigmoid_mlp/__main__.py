@@ -6,8 +6,11 @@ accuracy) and adds the held-out accuracy the notebook itself says it lacks.
 """
 
 import argparse
+import math
 import sys
+import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from sklearn.datasets import load_digits
@@ -16,6 +19,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
 from ._classifier import SigmoidMSEClassifier
+from ._fixes import check_matplotlib_support
 from ._scaler import FixedScaler
 
 
@@ -33,40 +37,137 @@ def _hidden(text):
     try:
         sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(
-            f"--hidden takes comma-separated integers such as 15 or 30,20, got {text!r}"
-        ) from None
+            f"takes comma-separated positive integers such as 15 or 30,20, got {text!r}"
+        )
     return sizes
 
 
+def _number(kind, low, high=None, low_open=False, high_open=True):
+    """An argparse type: ``kind`` (int or float) within ``[low, high)`` or the like."""
+    bounds = f"{'(' if low_open else '['}{low}, {'inf' if high is None else high}"
+    bounds += ")" if high_open or high is None else "]"
+    noun = "an integer" if kind is int else "a number"
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if (
+            value is None
+            or not math.isfinite(value)
+            or (
+                value < low
+                or (low_open and value == low)
+                or (
+                    high is not None and (value > high or (high_open and value == high))
+                )
+            )
+        ):
+            raise argparse.ArgumentTypeError(f"takes {noun} in {bounds}, got {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in some messages
+    return parse
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """Usage errors as one line (exit status 2), without the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _program_name():
+    """The console script's name when run as it, else ``python -m ...``."""
+    name = Path(sys.argv[0]).name
+    if name in ("__main__.py", "-c", "") or name.startswith("python"):
+        return "python -m sklearn_sigmoid_mlp"
+    return name
+
+
 def _parser():
-    parser = argparse.ArgumentParser(
-        prog="python -m sklearn_sigmoid_mlp",
+    parser = _OneLineErrors(
+        prog=_program_name(),
         description="Reproduce the digits notebook: a sigmoid network trained by "
         "full-batch gradient descent on the squared error.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
-    parser.add_argument(
+    add = parser.add_argument
+    add(
+        "--seed",
+        type=_number(int, 0, 2**32, high_open=True),
+        default=0,
+        help="random_state: the initial weights and the held-out split",
+    )
+    add(
         "--hidden",
         type=_hidden,
-        default=(15,),
-        help="hidden layer sizes, comma-separated (default 15)",
+        default="15",
+        metavar="SIZES",
+        help="hidden layer sizes, comma-separated, e.g. 30,20",
     )
-    parser.add_argument("--learning-rate", type=float, default=0.7)
-    parser.add_argument("--max-iter", type=int, default=5000)
-    parser.add_argument("--tol", type=float, default=1e-4)
-    parser.add_argument(
-        "--plot-dir",
-        help="write the notebook's figures there: loss_curve.png and "
-        "confusion_matrix.png (needs matplotlib: the [plot] extra)",
+    add(
+        "--learning-rate",
+        type=_number(float, 0, low_open=True),
+        default=0.7,
+        help="step size on the mean gradient",
     )
-    parser.add_argument(
+    add("--max-iter", type=_number(int, 1), default=5000, help="most epochs")
+    add(
+        "--tol",
+        type=_number(float, 0),
+        default=1e-4,
+        help="stop when an epoch improves the loss by less than this",
+    )
+    add(
+        "--n-iter-no-change",
+        type=_number(int, 1),
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="epochs without a tol improvement before stopping (default: 1, or "
+        "10 with --early-stopping)",
+    )
+    add(
+        "--early-stopping",
+        action="store_true",
+        help="hold out 10%% of the training rows and stop on their loss",
+    )
+    add(
         "--test-size",
-        type=float,
+        type=_number(float, 0, 1, low_open=True),
         default=0.25,
-        help="fraction held out, stratified, for the held-out accuracy (default 0.25)",
+        help="fraction held out, stratified, for the held-out accuracy",
+    )
+    add(
+        "--plot-dir",
+        metavar="DIR",
+        default=None,
+        help="write loss_curve.png and confusion_matrix.png there (needs "
+        "matplotlib: the plot extra)",
     )
     return parser
+
+
+def _check_plot_dir(parser, directory):
+    """Fail before training if the figures could not be written."""
+    try:
+        check_matplotlib_support("--plot-dir")
+    except ImportError:
+        parser.error(
+            "--plot-dir needs matplotlib: pip install matplotlib (or, from a "
+            'clone of this repository, pip install ".[plot]")'
+        )
+    out = Path(directory)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        parser.error(f"--plot-dir {directory!r} is not a writable directory: {exc}")
 
 
 def _format_confusion(cm, labels):
@@ -113,17 +214,43 @@ def _save_figures(model, X, y, directory):
     return [out / "loss_curve.png", out / "confusion_matrix.png"]
 
 
+def _print_warning(message, category, *args, **kwargs):
+    print(f"{category.__name__}: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv=None):
     """Run the demo; ``argv`` defaults to the command line."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.plot_dir:
+        _check_plot_dir(parser, args.plot_dir)
     params = dict(
         hidden_layer_sizes=args.hidden,
         learning_rate=args.learning_rate,
         max_iter=args.max_iter,
         tol=args.tol,
+        n_iter_no_change=getattr(args, "n_iter_no_change", "auto"),
+        early_stopping=args.early_stopping,
         random_state=args.seed,
     )
     X, y = load_digits(return_X_y=True)
+    try:
+        split = train_test_split(
+            X, y, test_size=args.test_size, stratify=y, random_state=args.seed
+        )
+    except ValueError as exc:
+        parser.error(f"argument --test-size: {exc}")
+    with warnings.catch_warnings():
+        # A warning is part of the demo's output: one line, without a source line.
+        warnings.showwarning = _print_warning
+        try:
+            _run(args, params, X, y, *split)
+        except ValueError as exc:  # e.g. training diverged: a message for the user
+            parser.error(str(exc))
+    return 0
+
+
+def _run(args, params, X, y, X_train, X_test, y_train, y_test):
     sizes = "-".join(str(s) for s in (X.shape[1], *args.hidden, 10))
     print(
         f"Digits: {X.shape[0]} images of 8x8 pixels, network {sizes}, seed {args.seed}"
@@ -147,16 +274,12 @@ def main(argv=None):
         for path in _save_figures(model, X, y, args.plot_dir):
             print(f"wrote {path}")
 
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=args.test_size, stratify=y, random_state=args.seed
-    )
     held_out, _ = _fit(params, X_train, y_train, "Held-out check")
     test_accuracy = accuracy_score(y_test, held_out.predict(X_test))
     print(
         f"Held-out accuracy = {100 * test_accuracy:.2f}%   (trained on "
         f"{len(y_train)}, tested on {len(y_test)} unseen digits, stratified)"
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -60,8 +60,8 @@ class LossCurveDisplay:
     >>> from sklearn.datasets import load_digits
     >>> from sklearn_sigmoid_mlp import LossCurveDisplay, SigmoidMSEClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = SigmoidMSEClassifier(max_iter=50, tol=0.01, random_state=0)
-    >>> display = LossCurveDisplay.from_estimator(clf.fit(X / 16, y))
+    >>> clf = SigmoidMSEClassifier(learning_rate=4.0, tol=1e-3, random_state=0)
+    >>> display = LossCurveDisplay.from_estimator(clf.fit((X - 8) / 8, y))
     >>> len(display.line_.get_xdata()) == clf.n_iter_ + 1
     True
     """

@@ -13,8 +13,10 @@ from itertools import pairwise
 import numpy as np
 import scipy.sparse as sp
 from sklearn.externals.array_api_compat import array_namespace
+from sklearn.utils._array_api import _convert_to_numpy
 from sklearn.utils._array_api import device as array_device
 from sklearn.utils._chunking import get_chunk_n_rows
+from sklearn.utils.sparsefuncs import min_max_axis
 
 # Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is;
 # measured here (benchmarks/bench_epoch.py), matrix products stop gaining speed
@@ -376,6 +378,20 @@ class FullBatch:
             self._one_hot = np.empty((widths[-1], block_size), np.uint8)
             self._columns = np.arange(block_size)
 
+    def prior_loss(self):
+        """Loss of the best constant prediction, ``1/2 · Σ_k p_k (1 - p_k)``.
+
+        ``p_k`` is the (weighted) mean of output ``k``'s 0/1 targets: predicting
+        ``p_k`` for every row leaves each output's weighted variance as its error.
+        """
+        targets, weights = self.targets, self.sample_weight
+        if self.xp is not np:  # one transfer per fit, of codes and weights only
+            targets = _convert_to_numpy(targets, self.xp)
+            if weights is not None:
+                weights = _convert_to_numpy(weights, self.xp)
+        means = target_means(targets, self.weights[-1].shape[0], weights)
+        return 0.5 * float(np.sum(means * (1 - means)))
+
     def _block_targets(self, start, stop):
         """0/1 targets of rows ``start:stop``, units × rows."""
         if self.targets.ndim == 2:
@@ -438,11 +454,41 @@ class FullBatch:
         return squared_error
 
 
+def target_means(targets, n_outputs, sample_weight=None):
+    """Weighted mean of each output's 0/1 target, from codes or indicator columns.
+
+    Parameters
+    ----------
+    targets : ndarray
+        Class codes of shape ``(n_samples,)`` (with one output, the code is the
+        target), or 0/1 targets of shape ``(n_outputs, n_samples)``.
+    n_outputs : int
+    sample_weight : ndarray of shape (n_samples,), optional
+
+    Returns
+    -------
+    ndarray of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> target_means(np.array([0, 2, 2, 1]), 3)
+    array([0.25, 0.25, 0.5 ])
+    >>> target_means(np.array([0, 1, 1, 1]), 1, np.array([3.0, 1.0, 1.0, 1.0]))
+    array([0.5])
+    """
+    if targets.ndim == 2:
+        return np.average(targets, axis=1, weights=sample_weight)
+    counts = np.bincount(targets, weights=sample_weight, minlength=max(n_outputs, 2))
+    means = counts / np.sum(counts)
+    return means[1:] if n_outputs == 1 else means
+
+
 def predict_outputs(X, weights, biases):
     """The network's outputs ``f(X)``, shape ``(n_samples, n_outputs)``, by blocks.
 
-    Never NaN for finite input: rows whose products overflow (``inf - inf``) are
-    recomputed by :func:`_saturating_outputs`.
+    Exact saturated limits for finite input: rows whose first-layer product could
+    overflow, in whatever order BLAS sums it, are recomputed by
+    :func:`_saturating_outputs` (later layers see activations in [0, 1]).
     """
     n_samples = X.shape[0]
     xp = namespace_of(X)
@@ -453,16 +499,30 @@ def predict_outputs(X, weights, biases):
     block_size = block_rows(n_samples, sum(widths) * dtype.itemsize)
     acts = [np.empty((w, block_size), dtype) for w in widths]
     outputs = np.empty((n_samples, widths[-1]), dtype)
+    # |z| <= max_i |x_i| · max_k Σ_i |W_ki| + |b|: below this no sum can overflow.
+    reach = float(np.abs(weights[0]).sum(axis=1).max())
+    safe_scale = np.finfo(dtype).max / 4 / max(reach, 1.0)
+    risky = []
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, n_samples, block_size):
             stop = min(start + block_size, n_samples)
-            rows = stop - start
-            blocks = [_view(a, (a.shape[0], rows)) for a in acts]
-            outputs[start:stop] = forward(X[start:stop], weights, biases, blocks)[-1].T
-    bad = np.flatnonzero(np.isnan(outputs).any(axis=1))
-    if bad.size:
-        outputs[bad] = _saturating_outputs(X[bad], weights, biases)
+            X_block = X[start:stop]
+            blocks = [_view(a, (a.shape[0], stop - start)) for a in acts]
+            outputs[start:stop] = forward(X_block, weights, biases, blocks)[-1].T
+            risky.append(start + np.flatnonzero(_row_scale(X_block) > safe_scale))
+    risky = np.concatenate(risky)
+    if risky.size:
+        outputs[risky] = _saturating_outputs(X[risky], weights, biases)
     return outputs
+
+
+def _row_scale(X):
+    """``max_i |x_i|`` of every row, without a copy of ``X``."""
+    if sp.issparse(X):
+        low, high = min_max_axis(X, axis=1)
+    else:
+        low, high = X.min(axis=1), X.max(axis=1)
+    return np.maximum(-low, high)
 
 
 def _saturating_outputs(X, weights, biases):

@@ -89,10 +89,20 @@ class DaskFullBatch:
             self._blocks = [a.to_delayed().ravel().tolist() for a in self._persisted]
         if sample_weight is None:
             self._blocks.append([None] * len(self._blocks[0]))
-        if sample_weight is None:
-            self.total_weight = float(X.shape[0])
-        else:
-            self.total_weight = float(arrays[2].sum().compute())
+        n_outputs = weights[-1].shape[0]
+        counts = da.bincount(
+            codes,
+            weights=None if sample_weight is None else arrays[2],
+            minlength=max(n_outputs, 2),
+        ).compute()
+        self.total_weight = float(np.sum(counts))
+        means = counts / self.total_weight
+        self._target_means = means[1:] if n_outputs == 1 else means
+
+    def prior_loss(self):
+        """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""
+        means = self._target_means
+        return 0.5 * float(np.sum(means * (1 - means)))
 
     def _block_results(self, need_grad):
         params = (self.weights, self.biases)
@@ -152,8 +162,8 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
     >>> from sklearn.datasets import load_digits
     >>> from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> X_dask = da.from_array(X / 16, chunks=(500, 64))
-    >>> clf = DaskSigmoidMSEClassifier(max_iter=30, tol=1e-3, random_state=0)
+    >>> X_dask = da.from_array((X - 8) / 8, chunks=(500, 64))
+    >>> clf = DaskSigmoidMSEClassifier(learning_rate=4.0, tol=1e-3, random_state=0)
     >>> clf.fit(X_dask, y).n_iter_ >= 12
     True
     >>> clf.predict(X_dask[:5]).compute().shape

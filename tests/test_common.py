@@ -14,6 +14,9 @@ from sklearn.utils.estimator_checks import (
 
 from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
 
+# The checks fit random labels for a few epochs: a PoorFitWarning there is right.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn_sigmoid_mlp.PoorFitWarning")
+
 ESTIMATORS = [SigmoidMSEClassifier(), FixedScaler()]
 
 

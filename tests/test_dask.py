@@ -160,3 +160,17 @@ def test_worker_processes_on_loopback_pickle_everything(digits_scaled):
         ref.fit(X, y)
     assert max_rel(est, ref) < 1e-10
     np.testing.assert_array_equal(labels, ref.predict(X))
+
+
+def test_a_poor_fit_warns_on_dask_as_in_memory(client, digits_scaled):
+    from sklearn_sigmoid_mlp import PoorFitWarning
+
+    X, y = digits_scaled
+    ref = SigmoidMSEClassifier(random_state=0)
+    with pytest.warns(PoorFitWarning):
+        ref.fit(X, y == 3)
+    est = DaskSigmoidMSEClassifier(random_state=0)
+    with pytest.warns(PoorFitWarning, match=r"loss_reduction_ = -0\.0\d\d"):
+        est.fit(da.from_array(X, chunks=(600, 64)), da.from_array(y == 3, 600))
+    assert est.n_iter_ == ref.n_iter_
+    assert est.loss_reduction_ == pytest.approx(ref.loss_reduction_, rel=1e-9)

@@ -195,37 +195,60 @@ def test_n_iter_no_change_waits_for_consecutive_stale_epochs(data, patience):
         assert clf.n_iter_ > short.fit(X, y).n_iter_
 
 
-def test_early_stopping_restores_the_best_validation_weights(digits):
+def test_early_stopping_monitors_the_held_out_loss_and_keeps_its_best(digits):
     X, y = digits
     X = (X - 8) / 8
-    params = dict(
-        hidden_layer_sizes=(15,),
-        early_stopping=True,
-        n_iter_no_change=5,
-        tol=0.0,
-        max_iter=400,
-        random_state=0,
-    )
+    params = dict(early_stopping=True, tol=1e-3, max_iter=400, random_state=0)
     clf = SigmoidMSEClassifier(**params).fit(X, y)
-    scores = clf.validation_scores_
-    assert len(scores) == clf.n_iter_ < 400
-    assert clf.best_validation_score_ == max(scores)
-    # Stopped at the first run of 5 epochs not above the best so far (tol=0).
-    best, stale, stop = -1.0, 0, None
-    for epoch, score in enumerate(scores, start=1):
-        stale = 0 if score >= best else stale + 1
-        best = max(best, score)
-        if stale == 5:
+    losses, scores = clf.validation_loss_curve_, clf.validation_scores_
+    assert len(losses) == len(scores) == clf.n_iter_ < 400
+    # Stopped at the first run of 10 ("auto") epochs, from epoch 12 on, none of
+    # which lowered the best held-out loss by tol.
+    best, stale, stop = np.inf, 0, None
+    for epoch, loss in enumerate(losses, start=1):
+        stale = 0 if best - loss >= 1e-3 else stale + 1
+        best = min(best, loss)
+        if epoch >= 12 and stale == 10:
             stop = epoch
             break
     assert stop == clf.n_iter_
     # The same hold-out, drawn as the estimator draws it: weights first, then split.
     rng = check_random_state(0)
     init_weights([64, 15, 10], rng)
-    _, X_val, _, y_val = train_test_split(
+    _, X_val, y_train, y_val = train_test_split(
         X, y, test_size=0.1, random_state=rng, stratify=y
     )
-    assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
+    kept = int(np.argmin(losses))
+    assert clf.score(X_val, y_val) == pytest.approx(scores[kept])
+    assert clf.best_validation_score_ == scores[kept]
+    Y_val = np.eye(10)[y_val]
+    proba = clf.predict_proba(X_val)  # rows of outputs / their sum: undo it
+    outputs = 1 / (1 + np.exp(-(X_val @ clf.coefs_[0] + clf.intercepts_[0])))
+    outputs = 1 / (1 + np.exp(-(outputs @ clf.coefs_[1] + clf.intercepts_[1])))
+    np.testing.assert_allclose(proba, outputs / outputs.sum(1, keepdims=True))
+    held_out_loss = 0.5 * np.mean(np.sum((outputs - Y_val) ** 2, axis=1))
+    assert held_out_loss == pytest.approx(losses[kept], rel=1e-10)
+    assert clf.loss_reduction_ == pytest.approx(
+        1 - clf.loss_curve_[kept] / (0.5 * np.sum(np.eye(10)[y_train].var(axis=0)))
+    )
+
+
+def test_early_stopping_accuracy_is_weighted_by_sample_weight(digits):
+    X, y = digits
+    X = (X[:600] - 8) / 8
+    y = y[:600]
+    weights = np.where(y < 5, 5.0, 1.0)
+    params = dict(early_stopping=True, max_iter=30, tol=0, random_state=0)
+    clf = SigmoidMSEClassifier(**params).fit(X, y, sample_weight=weights)
+    rng = check_random_state(0)
+    init_weights([64, 15, 10], rng)
+    _, X_val, _, y_val, _, w_val = train_test_split(
+        X, y, weights, test_size=0.1, random_state=rng, stratify=y
+    )
+    assert clf.best_validation_score_ == pytest.approx(
+        clf.score(X_val, y_val, sample_weight=w_val)
+    )
+    assert clf.best_validation_score_ != pytest.approx(clf.score(X_val, y_val))
 
 
 def test_no_validation_attributes_without_early_stopping(data):

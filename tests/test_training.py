@@ -14,6 +14,10 @@ from sklearn_sigmoid_mlp._training import (
     should_stop,
 )
 
+# The rule is tested on fits stopped long before the network has learned: their
+# PoorFitWarning is right, and tested in test_poor_fit.py.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn_sigmoid_mlp.PoorFitWarning")
+
 
 @pytest.fixture
 def small(digits):
