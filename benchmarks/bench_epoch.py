@@ -5,6 +5,7 @@ Usage::
     python benchmarks/bench_epoch.py --shape digits  --rounds 5
     python benchmarks/bench_epoch.py --shape large   --rounds 5
     python benchmarks/bench_epoch.py --shape scaling --rounds 3
+    python benchmarks/bench_epoch.py --shape contention --rounds 3
     python benchmarks/bench_epoch.py --shape tiny    --rounds 1   # smoke test (CI)
 
 ``--out DIR`` writes the tables somewhere else than ``benchmarks/results``.
@@ -18,12 +19,21 @@ then the median is taken):
 - ``ours-f64`` / ``ours-f32``: ``SigmoidMSEClassifier`` on float64 / float32 input;
 - ``floor``: the epoch's two big matrix products alone, ``X @ W1`` and ``X.T @ D1``,
   on the same arrays; ``floor-T`` is the same products in the orientation this
-  package uses (``W1 @ X.T`` and ``D1 @ X``), which BLAS may run faster.
+  package uses (``W1 @ X.T`` and ``D1 @ X``), which BLAS may run faster;
+- ``exp``: the sigmoid's ``np.exp`` over one epoch's activations alone (every
+  peer computes it); ``floor + exp`` bounds what any implementation can reach.
 
 Extra peak memory (numpy allocations during ``fit`` above the input arrays, from
-``tracemalloc``) is measured for each peer in its own process. Tables are printed and
-written to ``benchmarks/results/<shape>.md`` and ``.json`` with the machine's CPU,
-core count and BLAS.
+``tracemalloc``) is measured for each peer in its own process.
+
+``--shape contention`` times the whole default digits fit (the notebook's run, 1017
+epochs; MLPClassifier with the same full-batch SGD for as many epochs), each fit in
+a new process, on a quiet machine and beside two CPU-bound neighbour processes
+(``python -c "while True: pass"``, started and stopped by the script), in
+interleaved rounds; the table gives each peer's busy / quiet ratio.
+
+Tables are printed and written to ``benchmarks/results/<shape>.md`` and ``.json``
+with the machine's CPU, core count and BLAS.
 """
 
 import argparse
@@ -56,6 +66,7 @@ SHAPES = {
     "tiny": (300, 20, 8, 3, 5),
 }
 SCALING_ROWS = [1_000, 10_000, 100_000, 1_000_000]
+NOTEBOOK_EPOCHS = 1017  # the default fit's stopping epoch on digits, seed 0
 
 
 def make_data(shape, n_samples=None):
@@ -89,6 +100,13 @@ def fit_peer(peer, X, y, hidden, epochs):
             max_iter=epochs,
             random_state=0,
         ).fit(X, y)
+    elif peer == "exp":
+        units = np.random.RandomState(0).normal(
+            size=(hidden + len(np.unique(y)), len(X))
+        )
+        out = np.empty_like(units)
+        for _ in range(epochs):
+            np.exp(units, out=out)
     elif peer in ("ours-f64", "ours-f32"):
         SigmoidMSEClassifier(
             hidden_layer_sizes=(hidden,), max_iter=epochs, tol=0, random_state=0
@@ -231,7 +249,15 @@ def bench_fixed(shape, rounds, with_memory=True):
     n_samples, n_features, hidden, classes, epochs = SHAPES[shape]
     X_raw, y = make_data(shape)
     X = FixedScaler().transform(X_raw)
-    peers = ["notebook", "MLPClassifier", "ours-f64", "ours-f32", "floor", "floor-T"]
+    peers = [
+        "notebook",
+        "MLPClassifier",
+        "ours-f64",
+        "ours-f32",
+        "floor",
+        "floor-T",
+        "exp",
+    ]
     if shape == "large":
         peers.remove("notebook")  # its einsum takes minutes per epoch at this size
     times = time_peers(peers, X, y, hidden, epochs, rounds)
@@ -240,7 +266,7 @@ def bench_fixed(shape, rounds, with_memory=True):
         memory = {
             p: extra_peak_memory(p, shape, hidden, epochs)
             for p in peers
-            if not p.startswith("floor")
+            if not p.startswith("floor") and p != "exp"
         }
     refs = ["notebook", "MLPClassifier", "floor", "floor-T"]
     rows = summarise(times, refs, model_flops(*X.shape, hidden, classes), memory)
@@ -256,6 +282,76 @@ def bench_fixed(shape, rounds, with_memory=True):
     if shape == "digits":
         text += "\n" + time_to_result(rounds, result)
     return text, result
+
+
+NEIGHBOUR = "while True: pass"
+
+
+def fit_once_here(peer):
+    """Seconds of one whole default digits fit (the notebook's 1017 epochs)."""
+    X_raw, y = load_digits(return_X_y=True)
+    X = FixedScaler().transform(X_raw)
+    start = time.perf_counter()
+    if peer == "MLPClassifier":
+        fit_peer("MLPClassifier", X, y, 15, NOTEBOOK_EPOCHS)
+    else:
+        clf = SigmoidMSEClassifier(random_state=0).fit(X, y)
+        assert clf.n_iter_ == NOTEBOOK_EPOCHS
+    return time.perf_counter() - start
+
+
+def fit_once(peer):
+    """:func:`fit_once_here` in a new process (fresh BLAS thread pool)."""
+    command = [sys.executable, __file__, "--fit-once", peer]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def bench_contention(rounds):
+    """Whole default fits, quiet and beside two CPU-bound neighbour processes."""
+    peers = ["ours", "MLPClassifier"]
+    times = {(peer, busy): [] for peer in peers for busy in (False, True)}
+    for _ in range(rounds):
+        for busy in (False, True):
+            neighbours = []
+            if busy:
+                neighbours = [
+                    subprocess.Popen([sys.executable, "-c", NEIGHBOUR])
+                    for _ in range(2)
+                ]
+                time.sleep(0.5)  # let them take the cores
+            try:
+                for peer in peers:
+                    times[peer, busy].append(fit_once(peer))
+            finally:
+                for neighbour in neighbours:
+                    neighbour.kill()
+                    neighbour.wait()
+    rows = []
+    for peer in peers:
+        quiet, busy = times[peer, False], times[peer, True]
+        rows.append(
+            {
+                "peer": peer,
+                "quiet_s": statistics.median(quiet),
+                "busy_s": statistics.median(busy),
+                "slowdown": statistics.median(b / q for b, q in zip(busy, quiet)),
+                "busy_max_s": max(busy),
+            }
+        )
+    columns = [
+        ("peer", "peer", "{}"),
+        ("quiet s (median)", "quiet_s", "{:.2f}"),
+        ("2 busy neighbours s (median)", "busy_s", "{:.2f}"),
+        ("busy max s", "busy_max_s", "{:.2f}"),
+        ("busy / quiet (median of rounds)", "slowdown", "{:.2f}"),
+    ]
+    title = (
+        f"contention: whole default digits fit ({NOTEBOOK_EPOCHS} epochs), each in "
+        f"a new process, quiet and beside 2 CPU-bound processes, {rounds} rounds"
+    )
+    result = {"shape": "contention", "title": title, "rows": rows}
+    return f"### {title}\n\n{table(rows, columns)}\n", result
 
 
 def time_to_result(rounds, result):
@@ -351,7 +447,10 @@ def plot_scaling(rows, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--shape", choices=[*SHAPES, "scaling"], default="digits", help="problem"
+        "--shape",
+        choices=[*SHAPES, "scaling", "contention"],
+        default="digits",
+        help="problem",
     )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--no-memory", action="store_true", help="skip memory runs")
@@ -362,9 +461,13 @@ def main(argv=None):
     parser.add_argument("--hidden", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--fit-once", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
 
+    if args.fit_once:
+        print(fit_once_here(args.fit_once))
+        return 0
     if args.memory_of:
         print(
             measure_memory_here(
@@ -376,6 +479,8 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     if args.shape == "scaling":
         text, result = bench_scaling(args.rounds, args.out)
+    elif args.shape == "contention":
+        text, result = bench_contention(args.rounds)
     else:
         text, result = bench_fixed(args.shape, args.rounds, not args.no_memory)
     result["machine"] = machine()

@@ -536,12 +536,23 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             X, X_val, y, y_val, sample_weight, sw_val = _split_validation(
                 X, y, sample_weight, multilabel, self.validation_fraction, rng
             )
-            validation_batch = self._full_batch(
+        batch = self._full_batch(
+            X,
+            self._targets(y, classes, multilabel, X),
+            weights,
+            biases,
+            self._place(sample_weight, X),
+        )
+        # The batch holds the weights it trains (for NumPy, views of one buffer).
+        weights, biases = batch.weights, batch.biases
+        if self.early_stopping and not incremental:
+            validation_batch = FullBatch(
                 X_val,
                 self._targets(y_val, classes, multilabel, X_val),
                 weights,
                 biases,
                 self._place(sw_val, X_val),
+                trainable=False,
             )
 
             def validation():
@@ -551,13 +562,6 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 predicted = self._decide(outputs, classes, multilabel)
                 return loss, _accuracy(y_val, predicted, sw_val)
 
-        batch = self._full_batch(
-            X,
-            self._targets(y, classes, multilabel, X),
-            weights,
-            biases,
-            self._place(sample_weight, X),
-        )
         # Numeric classes_ follow X's namespace (scikit-learn 1.8's array API checks
         # ask for it); string labels can only be NumPy.
         numeric = classes.dtype.kind in "biuf"
@@ -575,10 +579,14 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
 
         callback_ctx = self._begin_callbacks(X, y, 1 if incremental else self.max_iter)
+        # An epoch's callback context costs ~30 µs; only callbacks need one.
+        per_epoch_callbacks = callback_ctx is not None and bool(
+            getattr(self, "_skl_callbacks", None)
+        )
 
         def on_epoch(epoch, loss):
             self._on_epoch_end(epoch, loss)
-            if callback_ctx is None:
+            if not per_epoch_callbacks:
                 return False
             epoch_ctx = callback_ctx.subcontext(task_name="epoch")
             epoch_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
@@ -587,17 +595,18 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
 
         first_epoch = len(loss_curve) + 1
-        result = train(
-            batch,
-            learning_rate=self.learning_rate,
-            max_iter=1 if incremental else self.max_iter,
-            tol=self.tol,
-            n_iter_no_change=self._patience(),
-            first_epoch=first_epoch,
-            validation=validation,
-            on_epoch=on_epoch,
-            stopping_rule=not incremental,
-        )
+        with batch.blas_threads():
+            result = train(
+                batch,
+                learning_rate=self.learning_rate,
+                max_iter=1 if incremental else self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self._patience(),
+                first_epoch=first_epoch,
+                validation=validation,
+                on_epoch=on_epoch,
+                stopping_rule=not incremental,
+            )
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_end(
                 estimator=self, X=X, y=y, reconstruction_attributes=fitted_state

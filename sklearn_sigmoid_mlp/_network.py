@@ -8,6 +8,8 @@ Layout is the notebook's: ``weights[l]`` is ``(n_out, n_in)`` (its ``W[:, 1:]``)
 estimator exposes scikit-learn's ``coefs_[l] = weights[l].T``, ``intercepts_ = biases``.
 """
 
+from contextlib import nullcontext
+from functools import cache
 from itertools import pairwise
 
 import numpy as np
@@ -17,6 +19,7 @@ from sklearn.utils._array_api import _convert_to_numpy
 from sklearn.utils._array_api import device as array_device
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.sparsefuncs import min_max_axis
+from threadpoolctl import ThreadpoolController
 
 # Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is;
 # measured here (benchmarks/bench_epoch.py), matrix products stop gaining speed
@@ -24,6 +27,15 @@ from sklearn.utils.sparsefuncs import min_max_axis
 # (in MiB) can only lower this further.
 _BLOCK_TARGET_MIB = 16.0
 _MIN_BLOCK_ROWS = 64
+
+# Below this many multiply-adds in an epoch's largest matrix product, training
+# runs on one BLAS thread. Measured on a 2-core AMD EPYC (OpenBLAS 0.3.31): the two
+# big digits products (1.7e6 each) take 0.38-0.52 ms on one thread and 0.28-0.37 ms
+# on two when the machine is quiet, but 1-23 ms on two beside two busy processes
+# (each call waits for a descheduled thread), against ~1 ms on one; from ~1e7 on,
+# two threads stay ahead busy or quiet (benchmarks/bench_epoch.py --shape
+# contention measures the whole fit).
+_THREADED_MIN_MACS = 10_000_000
 
 
 def init_weights(layer_sizes, random_state, dtype=np.float64):
@@ -120,8 +132,10 @@ def forward(X, weights, biases, activations=None, xp=np):
         ``(n_out,)``.
     activations : list of ndarray, optional
         NumPy buffers of shape ``(n_out_l, n_rows)``, one per layer, written in
-        place. Without them (other array libraries, which have no ``out=``), new
-        arrays are allocated with the array API standard's operations.
+        place (within ``np.errstate(over="ignore", under="ignore")``, which the
+        caller enters once). Without them (other array libraries, which have no
+        ``out=``), new arrays are allocated with the array API standard's
+        operations.
     xp : namespace, default=numpy
         The array namespace of ``X`` for the allocating path.
 
@@ -138,13 +152,17 @@ def forward(X, weights, biases, activations=None, xp=np):
             a = 1.0 / (1.0 + xp.exp(-z))
             activations.append(a)
         return activations
+    # In place, as 1 / (1 + exp(-z)) with -z = (-b) - W·a in one pass (exactly
+    # -(W·a + b)); the caller silences overflow in exp, whose limits are right.
     _first_layer(weights[0], X, activations[0])
     for layer, (weight, bias) in enumerate(zip(weights, biases)):
         z = activations[layer]
         if layer > 0:
             np.matmul(weight, activations[layer - 1], out=z)
-        z += bias[:, None]
-        sigmoid(z, out=z)
+        np.subtract(np.negative(bias)[:, None], z, out=z)
+        np.exp(z, out=z)
+        z += 1
+        np.reciprocal(z, out=z)
     return activations
 
 
@@ -200,16 +218,14 @@ def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
     return squared_error, delta
 
 
-def backward(
-    X, weights, activations, delta, grads, bias_grads, scratch, accumulate, xp=np
-):
+def backward(X, weights, activations, delta, grads, bias_grads, scratch, xp=np):
     """Backward pass: gradient sums of a block of rows, given the output delta.
 
     Hidden deltas are back-propagated through ``weights`` as they are now, i.e.
     before this epoch's update (the notebook's ``w_out_bef``):
     ``delta_{l-1} = (weights[l].T @ delta_l) · A_{l-1} · (1 - A_{l-1})``.
     Each layer's gradient is ``delta_l @ A_{l-1}.T`` (with ``A_0 = X.T``) and its bias
-    gradient ``Σ_rows delta_l``: sums over rows, not means.
+    gradient ``Σ_rows delta_l``: sums over this block's rows, not means.
 
     Parameters
     ----------
@@ -221,39 +237,30 @@ def backward(
     delta : ndarray of shape (n_outputs, n_rows)
         The output delta.
     grads, bias_grads : lists of ndarray
-        Where the sums are written (``accumulate=False``) or added
-        (``accumulate=True``).
-    scratch : list of ndarray or None
-        NumPy buffers shaped like ``grads`` (used when accumulating), then one buffer
-        with room for the largest hidden delta. None for other array libraries: the
-        same steps then allocate their results.
-    accumulate : bool
+        Where this block's sums are written.
+    scratch : ndarray or None
+        NumPy buffer with room for the largest hidden delta. None for other array
+        libraries: the same steps then allocate their results.
     xp : namespace, default=numpy
     """
     if scratch is None:
-        _backward_allocating(
-            X, weights, activations, delta, grads, bias_grads, accumulate, xp
-        )
+        _backward_allocating(X, weights, activations, delta, grads, bias_grads, xp)
         return
     for layer in range(len(weights) - 1, -1, -1):
-        target = scratch[layer] if accumulate else grads[layer]
         if layer == 0:
             if sp.issparse(X):
-                target[...] = (X.T @ delta.T).T
+                grads[0][...] = (X.T @ delta.T).T
             else:
-                np.matmul(delta, X, out=target)
+                np.matmul(delta, X, out=grads[0])
         else:
-            np.matmul(delta, activations[layer - 1].T, out=target)
-        if accumulate:
-            grads[layer] += target
-            bias_grads[layer] += delta.sum(axis=1)
-        else:
-            delta.sum(axis=1, out=bias_grads[layer])
+            np.matmul(delta, activations[layer - 1].T, out=grads[layer])
+        # einsum's own loop (not BLAS): the same sums whatever the thread count.
+        np.einsum("ij->i", delta, out=bias_grads[layer])
         if layer == 0:
             break
         # The previous layer's activations become its delta, in place.
         a_prev = activations[layer - 1]
-        hidden_delta = _view(scratch[-1], a_prev.shape)
+        hidden_delta = _view(scratch, a_prev.shape)
         np.matmul(weights[layer].T, delta, out=hidden_delta)
         hidden_delta *= a_prev
         np.subtract(1, a_prev, out=a_prev)
@@ -261,23 +268,45 @@ def backward(
         delta = a_prev
 
 
-def _backward_allocating(
-    X, weights, activations, delta, grads, bias_grads, accumulate, xp
-):
+def _backward_allocating(X, weights, activations, delta, grads, bias_grads, xp):
     """:func:`backward` with the array API standard's allocating operations."""
     for layer in range(len(weights) - 1, -1, -1):
         a_prev = X.T if layer == 0 else activations[layer - 1]
-        grad = delta @ a_prev.T
-        bias_grad = xp.sum(delta, axis=1)
-        if accumulate:
-            grads[layer] += grad
-            bias_grads[layer] += bias_grad
-        else:
-            grads[layer][...] = grad
-            bias_grads[layer][...] = bias_grad
+        grads[layer][...] = delta @ a_prev.T
+        bias_grads[layer][...] = xp.sum(delta, axis=1)
         if layer == 0:
             break
         delta = (weights[layer].T @ delta) * a_prev * (1 - a_prev)
+
+
+@cache
+def _blas_controller():
+    # Scanning the loaded libraries takes milliseconds: once per process.
+    return ThreadpoolController()
+
+
+def blas_threads_for(block_size, layer_sizes):
+    """A context that runs an epoch's matrix products on one BLAS thread if small.
+
+    Entered once per fit, not per product. Large products keep the thread count
+    the process has (a caller's ``threadpool_limits`` included): this only ever
+    lowers it.
+
+    Parameters
+    ----------
+    block_size : int
+        Rows per block.
+    layer_sizes : sequence of int
+        ``[n_features, *hidden, n_outputs]``.
+
+    Returns
+    -------
+    context manager
+    """
+    largest = max(block_size * n_in * n_out for n_in, n_out in pairwise(layer_sizes))
+    if largest >= _THREADED_MIN_MACS:
+        return nullcontext()
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def namespace_of(X):
@@ -310,6 +339,18 @@ def _view(buffer, shape):
     return buffer.reshape(-1)[: shape[0] * shape[1]].reshape(shape)
 
 
+def _packed(arrays, dtype):
+    """One flat buffer holding copies of ``arrays``, and C-contiguous views of it."""
+    flat = np.empty(sum(a.size for a in arrays), dtype)
+    views, start = [], 0
+    for array in arrays:
+        view = flat[start : start + array.size].reshape(array.shape)
+        view[...] = array
+        views.append(view)
+        start += array.size
+    return flat, views
+
+
 class FullBatch:
     """Loss and gradient sums over all rows, computed block by block.
 
@@ -325,24 +366,40 @@ class FullBatch:
         real dtype), or integer class codes of shape ``(n_samples,)``: one-hot rows
         are then made block by block (for one output unit, the code is the target).
     weights, biases : lists of ndarray
-        Read at every :meth:`evaluate`; the caller updates them in place.
+        The network's parameters. With ``trainable=True`` and NumPy input they are
+        copied into one flat buffer (``params``), so that an update and its check
+        are one operation each; ``self.weights``/``self.biases`` are views of it.
     sample_weight : ndarray of shape (n_samples,), optional
         Row weights; the sums become weighted sums.
     block_size : int, optional
         Rows per block; by default from :func:`block_rows`.
+    trainable : bool, default=True
+        False: only losses are evaluated (a hold-out set), on ``weights`` and
+        ``biases`` as given (shared with a training batch); no gradient buffers.
 
     Attributes
     ----------
     total_weight : float
         ``m``, or ``Σ_j w_j`` with sample weights: the loss and the gradient are sums
         divided by this.
+    params, param_grads : lists of ndarray
+        What a gradient step updates, and the gradient sums of the last
+        :meth:`evaluate`: one flat array each for NumPy, else one per layer.
+    grads, bias_grads : lists of ndarray
+        The gradient sums per layer (views of ``param_grads`` for NumPy).
     """
 
     def __init__(
-        self, X, targets, weights, biases, sample_weight=None, block_size=None
+        self,
+        X,
+        targets,
+        weights,
+        biases,
+        sample_weight=None,
+        block_size=None,
+        trainable=True,
     ):
         self.X, self.targets = X, targets
-        self.weights, self.biases = weights, biases
         self.sample_weight = sample_weight
         self.xp = xp = namespace_of(X)
         n_samples = X.shape[0]
@@ -351,8 +408,7 @@ class FullBatch:
         )
         dtype = weights[0].dtype
         widths = [w.shape[0] for w in weights]
-        self.grads = [xp.zeros_like(w) for w in weights]
-        self.bias_grads = [xp.zeros_like(b) for b in biases]
+        n_layers = len(weights)
         if block_size is None:
             # Activations of every layer, the output delta and one hidden delta.
             itemsize = 4 if dtype == xp.float32 else 8
@@ -363,6 +419,27 @@ class FullBatch:
                 # Accelerators want few, large blocks: only working_memory bounds them.
                 block_size = get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
         self.block_size = block_size
+        self.weights, self.biases = list(weights), list(biases)
+        self.params = self.param_grads = self.grads = self.bias_grads = None
+        if trainable and xp is np:
+            flat, views = _packed([*weights, *biases], dtype)
+            self.params = [flat]
+            self.weights, self.biases = views[:n_layers], views[n_layers:]
+            grad_flat, grad_views = _packed([*weights, *biases], dtype)
+            self.param_grads = [grad_flat]
+            self.grads, self.bias_grads = grad_views[:n_layers], grad_views[n_layers:]
+            # Later blocks' sums go here first, then into param_grads in one add.
+            self._block_flat, block_views = _packed([*weights, *biases], dtype)
+            self._block_grads = block_views[:n_layers], block_views[n_layers:]
+        elif trainable:
+            self.grads = [xp.zeros_like(w) for w in weights]
+            self.bias_grads = [xp.zeros_like(b) for b in biases]
+            self.params = self.weights + self.biases
+            self.param_grads = self.grads + self.bias_grads
+            self._block_grads = (
+                [xp.zeros_like(w) for w in weights],
+                [xp.zeros_like(b) for b in biases],
+            )
         if xp is not np:
             # Other array libraries: no preallocated buffers (no ``out=``).
             self._activations = self._delta = self._scratch = None
@@ -372,11 +449,23 @@ class FullBatch:
             return
         self._activations = [np.empty((w, block_size), dtype) for w in widths]
         self._delta = np.empty((widths[-1], block_size), dtype)
-        self._scratch = [np.empty_like(w) for w in weights]
-        self._scratch.append(np.empty((max(widths[:-1], default=0), block_size), dtype))
+        self._scratch = np.empty((max(widths[:-1], default=0), block_size), dtype)
         if targets.ndim == 1 and widths[-1] > 1:
-            self._one_hot = np.empty((widths[-1], block_size), np.uint8)
-            self._columns = np.arange(block_size)
+            if block_size >= n_samples:
+                # One block: encode the targets once, in the compute dtype.
+                self._one_hot = np.zeros((widths[-1], n_samples), dtype)
+                self._one_hot[targets, np.arange(n_samples)] = 1
+            else:
+                self._one_hot = np.empty((widths[-1], block_size), np.uint8)
+                self._columns = np.arange(block_size)
+
+    def blas_threads(self):
+        """The BLAS thread context for training on this batch (see
+        :func:`blas_threads_for`); other array libraries manage their own."""
+        if self.xp is not np:
+            return nullcontext()
+        sizes = [self.weights[0].shape[1], *(w.shape[0] for w in self.weights)]
+        return blas_threads_for(self.block_size, sizes)
 
     def prior_loss(self):
         """Loss of the best constant prediction, ``1/2 · Σ_k p_k (1 - p_k)``.
@@ -402,6 +491,8 @@ class FullBatch:
             return codes[None, :] if xp is np else xp.astype(codes[None, :], dtype)
         if xp is not np:
             return xp.astype(self._units == codes[None, :], dtype)
+        if self._one_hot.shape[1] == self.targets.shape[0]:
+            return self._one_hot  # encoded once
         one_hot = _view(self._one_hot, (self._one_hot.shape[0], stop - start))
         one_hot.fill(0)
         one_hot[codes, self._columns[: stop - start]] = 1
@@ -414,12 +505,14 @@ class FullBatch:
         sigmoid (correctly) or makes the result non-finite, which the training loop
         turns into a clear error.
         """
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             return self._evaluate(need_grad)
 
     def _buffers(self, rows):
         if self._activations is None:
             return None, None
+        if rows == self._delta.shape[1]:
+            return self._activations, self._delta
         acts = [_view(a, (a.shape[0], rows)) for a in self._activations]
         return acts, _view(self._delta, (self._delta.shape[0], rows))
 
@@ -428,7 +521,7 @@ class FullBatch:
         squared_error = 0.0
         for start in range(0, n_samples, self.block_size):
             stop = min(start + self.block_size, n_samples)
-            X_block = self.X[start:stop, :]
+            X_block = self.X[start:stop] if stop - start < n_samples else self.X
             activations, delta = self._buffers(stop - start)
             acts = forward(X_block, self.weights, self.biases, activations, self.xp)
             block_error, delta = output_delta(
@@ -439,18 +532,27 @@ class FullBatch:
                 self.xp,
             )
             squared_error += block_error
-            if need_grad:
-                backward(
-                    X_block,
-                    self.weights,
-                    acts,
-                    delta,
-                    self.grads,
-                    self.bias_grads,
-                    self._scratch,
-                    accumulate=start > 0,
-                    xp=self.xp,
-                )
+            if not need_grad:
+                continue
+            first = start == 0
+            grads, bias_grads = (
+                (self.grads, self.bias_grads) if first else self._block_grads
+            )
+            backward(
+                X_block,
+                self.weights,
+                acts,
+                delta,
+                grads,
+                bias_grads,
+                self._scratch,
+                xp=self.xp,
+            )
+            if not first and self.xp is np:
+                self.param_grads[0] += self._block_flat
+            elif not first:
+                for total, part in zip(self.param_grads, [*grads, *bias_grads]):
+                    total += part
         return squared_error
 
 

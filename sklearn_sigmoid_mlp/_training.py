@@ -66,15 +66,24 @@ def should_stop(epoch, epochs_without_improvement, n_iter_no_change=1):
     )
 
 
-def gradient_step(params, grads, step):
+def gradient_step(params, grads, step, xp=np):
     """The notebook's update ``w ← w - (learning_rate / m) · Σ_j gradient_j``, in place.
 
     ``step`` is ``learning_rate / m`` (``m`` the total sample weight); ``grads`` hold
-    sums over rows and are overwritten with ``step · grads``.
+    sums over rows and are overwritten with ``step · grads``. Returns the largest
+    ``|w|`` after the update (NaN if any is NaN), for the divergence check.
     """
+    largest = 0.0
     for param, grad in zip(params, grads):
         grad *= step
         param -= grad
+        # max and min without |w|'s copy; a NaN in either makes ``largest`` NaN.
+        if xp is np:  # the methods skip np.max's dispatch (µs per epoch)
+            high, low = float(param.max()), -float(param.min())
+        else:
+            high, low = float(xp.max(param)), -float(xp.min(param))
+        largest = max(high, low, largest) if high == high and low == low else math.nan
+    return largest
 
 
 def _check_finite(loss, epoch, learning_rate):
@@ -86,8 +95,7 @@ def _check_finite(loss, epoch, learning_rate):
         )
 
 
-def _check_weights(params, epoch, learning_rate, xp=np):
-    largest = max(float(xp.max(xp.abs(p))) for p in params)
+def _check_weights(largest, epoch, learning_rate):
     if not largest <= MAX_ABS_WEIGHT:  # also catches NaN
         raise ValueError(
             f"Training diverged: a weight reached {largest:.3g} at epoch {epoch}. "
@@ -200,8 +208,7 @@ def train(
     -------
     TrainingResult
     """
-    params = batch.weights + batch.biases
-    grads = batch.grads + batch.bias_grads
+    params, grads = batch.params, batch.param_grads
     half_mean = 0.5 / batch.total_weight
     step = learning_rate / batch.total_weight
     last_epoch = first_epoch + max_iter - 1
@@ -213,8 +220,8 @@ def train(
     stale = 0
     best_params = None
     for epoch in range(first_epoch, last_epoch + 1):
-        gradient_step(params, grads, step)
-        _check_weights(params, epoch, learning_rate, batch.xp)
+        largest = gradient_step(params, grads, step, batch.xp)
+        _check_weights(largest, epoch, learning_rate)
         loss = half_mean * batch.evaluate(need_grad=epoch < last_epoch)
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)

@@ -8,6 +8,7 @@ round trip per epoch, and ``X`` never leaves the workers. It runs on the current
 Needs the ``dask`` extra: ``pip install 'sklearn-sigmoid-mlp[dask]'``.
 """
 
+from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
@@ -71,6 +72,8 @@ class DaskFullBatch:
         self.weights, self.biases = weights, biases
         self.grads = [np.zeros_like(w) for w in weights]
         self.bias_grads = [np.zeros_like(b) for b in biases]
+        self.params = self.weights + self.biases
+        self.param_grads = self.grads + self.bias_grads
         rows = X.chunks[0]
         codes = codes.rechunk((rows,))
         arrays = [X, codes]
@@ -98,6 +101,10 @@ class DaskFullBatch:
         self.total_weight = float(np.sum(counts))
         means = counts / self.total_weight
         self._target_means = means[1:] if n_outputs == 1 else means
+
+    def blas_threads(self):
+        """No change on the client: the products run on the workers."""
+        return nullcontext()
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""

@@ -185,13 +185,13 @@ def first_stop_with_patience(initial_loss, curve, tol, patience):
 @pytest.mark.parametrize("patience", [1, 4])
 def test_n_iter_no_change_waits_for_consecutive_stale_epochs(data, patience):
     X, y = data
-    clf = SigmoidMSEClassifier(
-        learning_rate=30.0, tol=0.0, n_iter_no_change=patience, random_state=2
-    ).fit(X, y)
+    # A large step makes the loss rise now and then (tol=0: every rise is stale).
+    params = dict(learning_rate=20.0, tol=0.0, max_iter=600, random_state=0)
+    clf = SigmoidMSEClassifier(n_iter_no_change=patience, **params).fit(X, y)
     expected = first_stop_with_patience(clf.initial_loss_, clf.loss_curve_, 0, patience)
     assert clf.n_iter_ == expected
     if patience > 1:
-        short = SigmoidMSEClassifier(learning_rate=30.0, tol=0.0, random_state=2)
+        short = SigmoidMSEClassifier(n_iter_no_change=1, **params)
         assert clf.n_iter_ > short.fit(X, y).n_iter_
 
 

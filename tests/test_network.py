@@ -96,3 +96,19 @@ def test_sigmoid_in_place_leaves_float32():
     out = sigmoid(z, out=z)
     assert out is z and z.dtype == np.float32
     np.testing.assert_allclose(z, expected, rtol=1e-6)
+
+
+def test_small_products_run_on_one_blas_thread_large_ones_keep_theirs():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sklearn_sigmoid_mlp._network import blas_threads_for
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with blas_threads_for(1797, [64, 15, 10]):  # digits: 1.7e6 multiply-adds
+            assert blas_threads() == {1}
+        assert blas_threads() == {2}
+        with blas_threads_for(8000, [784, 100, 10]):  # 6.3e8: threads pay
+            assert blas_threads() == {2}
