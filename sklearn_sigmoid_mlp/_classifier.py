@@ -1,48 +1,47 @@
 """``SigmoidMSEClassifier``: the notebook's network as a scikit-learn classifier.
 
-The estimator validates input, encodes labels and exposes scikit-learn's API; the
-mathematics is in ``_network.py`` and the training loop in ``_training.py``.
+``fit`` is a short sequence of named steps (``_fit``); the mathematics is in
+``_network.py``, the training loop in ``_training.py``, labels in ``_targets.py``,
+input checks in ``_validation.py``, and where the data lives (memory, another array
+library, a Dask cluster) in a backend chosen by the input (``_backends.py``).
 """
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import (
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import _targets
+from ._arrays import copy_of, move_to, namespace_of, to_numpy
+from ._backends import backend_for
+from ._fixes import (
+    CallbackSupportMixin,
     Interval,
     InvalidParameterError,
     Options,
     StrOptions,
+    _fit_context,
+    check_same_namespace,
 )
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-)
-
-from ._network import FullBatch, init_weights, namespace_of, predict_outputs
+from ._network import init_weights, predict_outputs
 from ._training import PoorFitWarning, learned_little, loss_reduction, train
-from ._utils import (
-    check_namespace,
-    checked_input,
-    copied,
-    like,
-    numpy_dtype,
-    take_rows,
-    to_numpy,
-    transposed_copy,
-)
+from ._validation import checked_X
 
-try:  # scikit-learn >= 1.9
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # pragma: no cover - older scikit-learn: no callbacks
 
-    class CallbackSupportMixin:
-        """Stand-in on scikit-learn < 1.9, which has no callback API."""
+@dataclass
+class _Start:
+    """Where training starts: the weights, and the history of a continued model."""
+
+    weights: list
+    biases: list
+    loss_curve: list
+    initial_loss: float = None
 
 
 class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -269,110 +268,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         super()._validate_params()
 
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if not sizes or any(
-            isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive integer or a non-empty sequence"
-                f" of positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        return [int(s) for s in sizes]
-
-    def _on_epoch_end(self, epoch, loss):
-        """Hook called after every epoch; prints the loss when ``verbose``."""
-        if self.verbose:
-            print(f"Iteration {epoch}, loss = {loss:.8f}")
-
-    def _validate_input(self, X, y, sample_weight, reset):
-        # Labels and weights are handled in NumPy (classes_ may be strings); X keeps
-        # its namespace and device, and so do the arrays trained on it.
-        y, sample_weight = to_numpy(y), to_numpy(sample_weight)
-        X, y = checked_input(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            multi_output=True,
-            reset=reset,
-        )
-        y = to_numpy(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if sample_weight is not None:
-            dtype = numpy_dtype(X)
-            sample_weight = _check_sample_weight(
-                sample_weight,
-                np.empty((X.shape[0], 0), dtype),
-                dtype=dtype,
-                ensure_non_negative=True,
-            )
-            if not sample_weight.sum() > 0:
-                raise ValueError(
-                    "sample_weight must have a positive sum: the loss and the gradient"
-                    " are averages weighted by it."
-                )
-        return X, y, sample_weight
-
-    def _classes_of(self, y):
-        """Classes (or label indices) and whether ``y`` is a multilabel indicator."""
-        if type_of_target(y) == "multilabel-indicator":
-            return np.arange(y.shape[1]), True
-        return np.unique(y), False
-
-    def _targets(self, y, classes, multilabel, X):
-        """What the network is trained on: class codes, or 0/1 indicators.
-
-        NumPy keeps them small (one byte per code or indicator); other array
-        libraries get them on ``X``'s device, in types they compute with.
-        """
-        numpy = namespace_of(X) is np
-        if multilabel:
-            # Indicator columns, units × rows (the activations' layout).
-            dtype = np.uint8 if numpy else numpy_dtype(X)
-            return like(np.ascontiguousarray(y.T, dtype=dtype), X)
-        if not np.all(np.isin(y, classes)):
-            unknown = np.setdiff1d(np.unique(y), classes)
-            raise ValueError(
-                f"y contains labels {unknown.tolist()} that are not in classes_ "
-                f"{classes.tolist()}."
-            )
-        codes = np.searchsorted(classes, y)
-        if not numpy:
-            return like(codes.astype(np.int64), X)
-        return codes.astype(np.min_scalar_type(len(classes) - 1), copy=False)
-
-    # Where the arrays trained on live, and what sums over them: overridden by the
-    # Dask subclass, which keeps X on the cluster.
-    def _place(self, array, X):
-        """A NumPy array moved next to ``X`` (its namespace and device)."""
-        return like(array, X)
-
-    def _full_batch(self, X, targets, weights, biases, sample_weight):
-        """The object that sums the loss and gradients over all rows of ``X``."""
-        return FullBatch(X, targets, weights, biases, sample_weight)
-
-    def _check_continuation(self, classes, multilabel, hidden, X):
-        """Errors for a warm start or partial_fit that cannot continue this model."""
-        previous = to_numpy(self.classes_)
-        if multilabel != self._multilabel or not np.array_equal(classes, previous):
-            raise ValueError(
-                "warm_start and partial_fit can only continue a model with the same "
-                f"classes as before: previously {previous.tolist()}, `y` has "
-                f"{classes.tolist()}. Fit a new model (warm_start=False) instead."
-            )
-        if [c.shape[1] for c in self.coefs_[:-1]] != hidden:
-            raise ValueError(
-                "hidden_layer_sizes changed since the model was fitted "
-                f"({[c.shape[1] for c in self.coefs_[:-1]]} → {hidden}); warm_start "
-                "and partial_fit cannot continue it."
-            )
-        if self.coefs_[0].dtype != X.dtype:
-            X = namespace_of(X).astype(X, self.coefs_[0].dtype)
-        return X
+    # --- public training API ------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -382,10 +278,11 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 stays float32, anything else becomes float64.
-            Sparse input is used as it is, never densified.
+            Sparse input is used as it is, never densified; a Dask array is
+            trained on where its blocks live.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels (at least two distinct), or a 0/1 indicator matrix for
-            multilabel classification.
+            Class labels (at least two distinct), or a 0/1 indicator matrix (dense
+            or sparse) for multilabel classification.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: loss and gradients become weighted means.
 
@@ -400,54 +297,283 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one full-batch epoch on ``(X, y)``, starting from the current weights.
 
-        No stopping rule is applied; ``n_iter_`` grows by one and ``loss_curve_``
-        gets the loss after this epoch's update.
+        No stopping rule is applied; ``loss_curve_`` gets the loss after this
+        epoch's update. ``early_stopping`` must be False, as in ``MLPClassifier``.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data of this call.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of this call (a subset of ``classes`` is fine), or a 0/1
+            indicator matrix.
         classes : array-like of shape (n_classes,), default=None
-            Every class that may appear in ``y`` over all calls. Required on the
-            first call, optional (and checked) afterwards.
+            Every class that may appear in ``y`` over all calls (for a multilabel
+            ``y``, the label indices). Required on the first call, optional (and
+            checked) afterwards.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights of this call.
 
         Returns
         -------
         self : SigmoidMSEClassifier
+            The updated estimator.
         """
-        fitted = hasattr(self, "coefs_")
-        if not fitted and classes is None:
+        if self.early_stopping:
             raise ValueError(
-                "classes must be passed on the first call to partial_fit: every "
-                "class that y may contain, e.g. classes=np.unique(y_all)."
+                "partial_fit does not support early_stopping=True (as in "
+                "MLPClassifier): it runs one epoch on the data it is given, with no "
+                "hold-out. Set early_stopping=False."
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
+    # --- fit, step by step ----------------------------------------------------------
+
     def _fit(self, X, y, sample_weight, incremental, classes=None):
-        # validate_data records n_features_in_ / feature_names_in_ before training;
-        # a fit that fails must leave the previous model whole.
-        saved = {k: vars(self)[k] for k in _INPUT_ATTRIBUTES if k in vars(self)}
-        try:
-            result = self._fit_validated(X, y, sample_weight, incremental, classes)
-        except BaseException:
-            for name in _INPUT_ATTRIBUTES:
-                vars(self).pop(name, None)
-            vars(self).update(saved)
-            raise
-        # Warnings only once the new model is committed: a warning turned into an
-        # error must not leave half of it behind.
+        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
+        backend = backend_for(X)
+        inputs = backend.checked_inputs(self, X, y, sample_weight, continuing)
+        targets = self._encode_targets(
+            backend, inputs, classes, continuing, incremental
+        )
+        start = self._starting_point(backend, inputs.X, targets, continuing)
+        batch, validation = self._batches(backend, inputs, targets, start, incremental)
+        result = self._train(batch, validation, start, inputs, targets, incremental)
+        self._commit(self._fitted_state(batch, targets, start, result, inputs))
         if not incremental:
             for message, category in self._fit_warnings(result):
                 # _fit, fit, _fit_context's wrapper: point at the caller's fit.
                 warnings.warn(message, category, stacklevel=4)
         return self
 
+    def _encode_targets(self, backend, inputs, classes, continuing, incremental):
+        """Step 2: classes, and the targets the network is trained on."""
+        multilabel = backend.target_kind(inputs.y)
+        previous = None
+        if continuing:
+            previous = SimpleNamespace(
+                classes_=to_numpy(self.classes_), multilabel=self._multilabel
+            )
+        found = _targets.resolve_classes(
+            backend.labels(inputs.y, multilabel),
+            multilabel,
+            given=classes,
+            previous=previous,
+            partial=incremental,
+        )
+        return SimpleNamespace(
+            classes=found,
+            multilabel=multilabel,
+            n_outputs=_targets.n_outputs(found, multilabel),
+            encode=lambda y, X: backend.encode(y, found, multilabel, X),
+        )
+
+    def _starting_point(self, backend, X, targets, continuing):
+        """Step 3: the notebook's initial draws, or the weights of the fitted model."""
+        hidden = self._hidden_sizes()
+        if continuing:
+            fitted = [c.shape[1] for c in self.coefs_[:-1]]
+            if fitted != hidden:
+                raise ValueError(
+                    f"hidden_layer_sizes changed since the model was fitted ({fitted} "
+                    f"→ {hidden}); warm_start and partial_fit cannot continue it."
+                )
+            xp = namespace_of(self.coefs_[0])
+            return _Start(
+                weights=[
+                    xp.astype(copy_of(c, transpose=True), X.dtype) for c in self.coefs_
+                ],
+                biases=[xp.astype(copy_of(b), X.dtype) for b in self.intercepts_],
+                loss_curve=list(self.loss_curve_),
+                initial_loss=self.initial_loss_,
+            )
+        rng = check_random_state(self.random_state)
+        sizes = [X.shape[1], *hidden, targets.n_outputs]
+        weights, biases = init_weights(sizes, rng, dtype=backend.numpy_dtype(X))
+        start = _Start(
+            weights=[backend.place(w, X) for w in weights],
+            biases=[backend.place(b, X) for b in biases],
+            loss_curve=[],
+        )
+        start.rng = rng  # the hold-out is drawn after the weights, as always
+        return start
+
+    def _batches(self, backend, inputs, targets, start, incremental):
+        """Step 4: what sums the loss and gradients over the training rows (the
+        input's backend), and the hold-out's loss and accuracy with early stopping.
+        """
+        X, y, sample_weight = inputs.X, inputs.y, inputs.sample_weight
+        held_out = None
+        if self.early_stopping and not incremental:
+            rng = getattr(start, "rng", None) or check_random_state(self.random_state)
+            X, y, sample_weight, held_out = backend.hold_out(
+                X, y, sample_weight, targets.multilabel, self.validation_fraction, rng
+            )
+        batch = backend.batch(
+            X, targets.encode(y, X), start.weights, start.biases, sample_weight
+        )
+        start.weights = start.biases = None  # the batch holds them (as a copy)
+        if held_out is None:
+            return batch, None
+        X_val, y_val, sw_val = held_out
+        # Shares the training batch's weights (which it updates in place).
+        validation_batch = backend.batch(
+            X_val,
+            targets.encode(y_val, X_val),
+            batch.weights,
+            batch.biases,
+            sw_val,
+            trainable=False,
+        )
+        sw_val = to_numpy(sw_val)
+
+        def validation():
+            half_mean = 0.5 / validation_batch.total_weight
+            loss = half_mean * validation_batch.evaluate(need_grad=False)
+            outputs = to_numpy(predict_outputs(X_val, batch.weights, batch.biases))
+            predicted = _targets.decode(outputs, targets.classes, targets.multilabel)
+            return loss, _accuracy(y_val, predicted, sw_val)
+
+        return batch, validation
+
+    def _train(self, batch, validation, start, inputs, targets, incremental):
+        """Step 5: the training loop, with ``verbose`` and the callbacks per epoch."""
+        max_epochs = 1 if incremental else self.max_iter
+        callback_ctx = self._begin_callbacks(inputs.X, inputs.y, max_epochs)
+        # An epoch's callback context costs ~30 µs; only callbacks need one.
+        per_epoch_callbacks = callback_ctx is not None and bool(
+            getattr(self, "_skl_callbacks", None)
+        )
+
+        def fitted_so_far():  # what a callback needs to predict with the model
+            return dict(
+                classes_=targets.classes,
+                _multilabel=targets.multilabel,
+                n_outputs_=targets.n_outputs,
+                n_features_in_=inputs.n_features_in,
+                coefs_=[copy_of(w, transpose=True) for w in batch.weights],
+                intercepts_=[copy_of(b) for b in batch.biases],
+            )
+
+        def on_epoch(epoch, loss):
+            if self.verbose:
+                print(f"Iteration {epoch}, loss = {loss:.8f}")
+            self._on_epoch_end(epoch, loss)
+            if not per_epoch_callbacks:
+                return False
+            epoch_ctx = callback_ctx.subcontext(task_name="epoch")
+            epoch_ctx.call_on_fit_task_begin(estimator=self, X=inputs.X, y=inputs.y)
+            return epoch_ctx.call_on_fit_task_end(
+                estimator=self,
+                X=inputs.X,
+                y=inputs.y,
+                reconstruction_attributes=fitted_so_far,
+            )
+
+        with batch.blas_threads():
+            result = train(
+                batch,
+                learning_rate=self.learning_rate,
+                max_iter=max_epochs,
+                tol=self.tol,
+                n_iter_no_change=self._patience(),
+                first_epoch=len(start.loss_curve) + 1,
+                validation=validation,
+                on_epoch=on_epoch,
+                stopping_rule=not incremental,
+            )
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self,
+                X=inputs.X,
+                y=inputs.y,
+                reconstruction_attributes=fitted_so_far,
+            )
+        return result
+
+    def _fitted_state(self, batch, targets, start, result, inputs):
+        """Step 6a: every fitted attribute of the new model, in one dict."""
+        X = inputs.X
+        classes = targets.classes
+        if classes.dtype.kind in "biuf":
+            # Numeric classes_ follow X's namespace (scikit-learn's array API checks
+            # ask for it); string labels can only be NumPy.
+            classes = move_to(classes, X) if namespace_of(X) is not np else classes
+        prior_loss = batch.prior_loss()
+        loss_curve = start.loss_curve + result.loss_curve
+        held_out = result.validation_scores if self.early_stopping else None
+        state = dict(
+            classes_=classes,
+            _multilabel=targets.multilabel,
+            _prior_loss=prior_loss,
+            n_outputs_=targets.n_outputs,
+            coefs_=[copy_of(w, transpose=True) for w in batch.weights],
+            intercepts_=[copy_of(b) for b in batch.biases],
+            initial_loss_=(
+                result.initial_loss
+                if start.initial_loss is None
+                else start.initial_loss
+            ),
+            loss_curve_=loss_curve,
+            loss_=loss_curve[-1],
+            best_loss_=min(loss_curve),
+            n_iter_=len(loss_curve),
+            n_layers_=len(batch.weights) + 1,
+            out_activation_="logistic",
+            loss_reduction_=loss_reduction(result.kept_loss, prior_loss),
+            validation_scores_=held_out,
+            validation_loss_curve_=(
+                result.validation_loss_curve if held_out is not None else None
+            ),
+            best_validation_score_=(
+                held_out[result.kept_index] if held_out is not None else None
+            ),
+            n_features_in_=inputs.n_features_in,
+        )
+        if inputs.feature_names_in is not None:
+            state["feature_names_in_"] = inputs.feature_names_in
+        return state
+
+    def _commit(self, state):
+        """Step 6b: the new model replaces the old one in one step."""
+        if "feature_names_in_" not in state:
+            vars(self).pop("feature_names_in_", None)
+        vars(self).update(state)
+
+    # --- helpers of the steps -------------------------------------------------------
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not sizes or any(
+            isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a positive integer or a non-empty sequence"
+                f" of positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return [int(s) for s in sizes]
+
     def _patience(self):
         """``n_iter_no_change`` with "auto" resolved: 10 with early stopping, else 1."""
         if self.n_iter_no_change == "auto":
             return 10 if self.early_stopping else 1
         return self.n_iter_no_change
+
+    def _on_epoch_end(self, epoch, loss):
+        """Hook called after every epoch (the demo prints its progress here)."""
+
+    def _begin_callbacks(self, X, y, max_epochs):
+        """The root callback context of this fit (scikit-learn >= 1.9), or None.
+
+        Each epoch is one sub-task, so a ``ProgressBar`` advances per epoch and a
+        ``ScoringMonitor`` scores the model after every epoch.
+        """
+        if not hasattr(self, "_init_callback_context"):
+            return None
+        ctx = self._init_callback_context(max_subtasks=max_epochs)
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+        return ctx
 
     def _fit_warnings(self, result):
         """``(message, category)`` of each warning this fit's result calls for."""
@@ -487,180 +613,19 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             "input features scaled to order 1 (FixedScaler, StandardScaler)."
         )
 
-    def _fit_validated(self, X, y, sample_weight, incremental, classes):
-        hidden = self._hidden_sizes()
-        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
-        X, y, sample_weight = self._validate_input(
-            X, y, sample_weight, reset=not continuing
-        )
-        y_classes, multilabel = self._classes_of(y)
-        if classes is not None and not multilabel:
-            classes = np.unique(np.asarray(classes))
-            previous = to_numpy(self.classes_) if continuing else None
-            if continuing and not np.array_equal(classes, previous):
-                raise ValueError(
-                    f"classes={classes.tolist()} is not the same as on the last call "
-                    f"to partial_fit, was: {previous.tolist()}."
-                )
-        elif classes is not None:
-            classes = y_classes
-        else:
-            # partial_fit may see a subset of the classes; warm_start must see all.
-            if continuing and incremental:
-                classes = to_numpy(self.classes_)
-            else:
-                classes = y_classes
-        if not multilabel and classes.shape[0] < 2:
-            raise ValueError(
-                "SigmoidMSEClassifier needs samples of at least 2 classes in the data,"
-                f" but the data contains only one class: {classes[0]!r}."
-            )
+    # --- prediction -------------------------------------------------------------------
 
-        rng = check_random_state(self.random_state)
-        n_outputs = classes.shape[0] if multilabel or len(classes) > 2 else 1
-        if continuing:
-            X = self._check_continuation(classes, multilabel, hidden, X)
-            weights = [transposed_copy(c) for c in self.coefs_]
-            biases = [copied(b) for b in self.intercepts_]
-            loss_curve = list(self.loss_curve_)
-            initial_loss = self.initial_loss_
-        else:
-            layer_sizes = [X.shape[1], *hidden, n_outputs]
-            weights, biases = init_weights(layer_sizes, rng, dtype=numpy_dtype(X))
-            weights = [self._place(w, X) for w in weights]
-            biases = [self._place(b, X) for b in biases]
-            loss_curve, initial_loss = [], None
-
-        validation = None
-        if self.early_stopping and not incremental:
-            X, X_val, y, y_val, sample_weight, sw_val = _split_validation(
-                X, y, sample_weight, multilabel, self.validation_fraction, rng
-            )
-        batch = self._full_batch(
-            X,
-            self._targets(y, classes, multilabel, X),
-            weights,
-            biases,
-            self._place(sample_weight, X),
-        )
-        # The batch holds the weights it trains (for NumPy, views of one buffer).
-        weights, biases = batch.weights, batch.biases
-        if self.early_stopping and not incremental:
-            validation_batch = FullBatch(
-                X_val,
-                self._targets(y_val, classes, multilabel, X_val),
-                weights,
-                biases,
-                self._place(sw_val, X_val),
-                trainable=False,
-            )
-
-            def validation():
-                half_mean = 0.5 / validation_batch.total_weight
-                loss = half_mean * validation_batch.evaluate(need_grad=False)
-                outputs = to_numpy(predict_outputs(X_val, weights, biases))
-                predicted = self._decide(outputs, classes, multilabel)
-                return loss, _accuracy(y_val, predicted, sw_val)
-
-        # Numeric classes_ follow X's namespace (scikit-learn 1.8's array API checks
-        # ask for it); string labels can only be NumPy.
-        numeric = classes.dtype.kind in "biuf"
-        state = dict(
-            classes_=self._place(classes, X) if numeric else classes,
-            _multilabel=multilabel,
-            n_outputs_=n_outputs,
-        )
-
-        def fitted_state():
-            return dict(
-                state,
-                coefs_=[transposed_copy(w) for w in weights],
-                intercepts_=[copied(b) for b in biases],
-            )
-
-        callback_ctx = self._begin_callbacks(X, y, 1 if incremental else self.max_iter)
-        # An epoch's callback context costs ~30 µs; only callbacks need one.
-        per_epoch_callbacks = callback_ctx is not None and bool(
-            getattr(self, "_skl_callbacks", None)
-        )
-
-        def on_epoch(epoch, loss):
-            self._on_epoch_end(epoch, loss)
-            if not per_epoch_callbacks:
-                return False
-            epoch_ctx = callback_ctx.subcontext(task_name="epoch")
-            epoch_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
-            return epoch_ctx.call_on_fit_task_end(
-                estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
-            )
-
-        first_epoch = len(loss_curve) + 1
-        with batch.blas_threads():
-            result = train(
-                batch,
-                learning_rate=self.learning_rate,
-                max_iter=1 if incremental else self.max_iter,
-                tol=self.tol,
-                n_iter_no_change=self._patience(),
-                first_epoch=first_epoch,
-                validation=validation,
-                on_epoch=on_epoch,
-                stopping_rule=not incremental,
-            )
-        if callback_ctx is not None:
-            callback_ctx.call_on_fit_task_end(
-                estimator=self, X=X, y=y, reconstruction_attributes=fitted_state
-            )
-
-        # Fitted attributes are set only once training has succeeded.
-        self._prior_loss = batch.prior_loss()
-        for name, value in fitted_state().items():
-            setattr(self, name, value)
-        self.initial_loss_ = (
-            result.initial_loss if initial_loss is None else initial_loss
-        )
-        self.loss_curve_ = loss_curve + result.loss_curve
-        self.loss_ = self.loss_curve_[-1]
-        self.best_loss_ = min(self.loss_curve_)
-        self.n_iter_ = len(self.loss_curve_)
-        self.n_layers_ = len(weights) + 1
-        self.out_activation_ = "logistic"
-        self.loss_reduction_ = loss_reduction(result.kept_loss, self._prior_loss)
-        if validation is not None:
-            self.validation_scores_ = result.validation_scores
-            self.validation_loss_curve_ = result.validation_loss_curve
-            self.best_validation_score_ = result.validation_scores[result.kept_index]
-        else:
-            self.validation_scores_ = None
-            self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
-        return result
-
-    def _begin_callbacks(self, X, y, max_epochs):
-        """The root callback context of this fit (scikit-learn >= 1.9), or None.
-
-        Each epoch is one sub-task, so a ``ProgressBar`` advances per epoch and a
-        ``ScoringMonitor`` scores the model after every epoch.
-        """
-        if not hasattr(self, "_init_callback_context"):
-            return None
-        ctx = self._init_callback_context(max_subtasks=max_epochs)
-        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
-        return ctx
-
-    @staticmethod
-    def _decide(outputs, classes, multilabel):
-        """Predicted labels from the network's outputs."""
-        if multilabel:
-            return (outputs > 0.5).astype(classes.dtype)
-        if outputs.shape[1] == 1:
-            return classes[(outputs[:, 0] > 0.5).astype(np.intp)]
-        return classes[np.argmax(outputs, axis=1)]
+    @property
+    def _output_bias(self):
+        # One array of the fitted model, for check_same_namespace (which reads an
+        # attribute by name; intercepts_ is a list).
+        return self.intercepts_[-1]
 
     def _outputs(self, X, method):
+        """The network's outputs ``f(X)`` for a fitted model's ``method``."""
         check_is_fitted(self)
-        check_namespace(X, self.intercepts_[0], self, method)
-        X = checked_input(self, X, accept_sparse="csr", reset=False)
+        check_same_namespace(X, self, attribute="_output_bias", method=method)
+        X = checked_X(self, X)
         weights = [c.T for c in self.coefs_]
         return predict_outputs(X, weights, self.intercepts_)
 
@@ -735,51 +700,26 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def predict(self, X):
         """Predict class labels (or, for multilabel ``y``, the labels' indicators).
 
-        Single-label: the argmax of :meth:`predict_proba` (two classes: ``classes_[1]``
-        where the output exceeds 0.5). Multilabel: outputs above 0.5.
+        Single-label: the class of the largest output (two classes: ``classes_[1]``
+        where the output exceeds 0.5), which is the argmax of :meth:`predict_proba`.
+        Multilabel: outputs above 0.5.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels; numeric labels in ``X``'s array namespace and device.
         """
-        proba = self._proba(X, "predict")
-        xp = namespace_of(proba)
-        if self._multilabel:
-            return xp.astype(proba > 0.5, xp.int64)
-        labels = to_numpy(self.classes_)[to_numpy(xp.argmax(proba, axis=1))]
+        out = self._outputs(X, "predict")
+        labels = _targets.decode(
+            to_numpy(out), to_numpy(self.classes_), self._multilabel
+        )
         # Numeric labels follow X to its namespace and device; strings stay NumPy.
-        return labels if labels.dtype.kind in "OUS" else like(labels, proba)
-
-
-_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
-
-
-def _split_validation(X, y, sample_weight, multilabel, fraction, rng):
-    """A stratified (single-label) hold-out of ``fraction`` of the rows."""
-    train, val = train_test_split(
-        np.arange(X.shape[0]),
-        test_size=fraction,
-        random_state=rng,
-        stratify=None if multilabel else y,
-    )
-    if val.shape[0] < 2:
-        raise ValueError(
-            f"validation_fraction={fraction} leaves fewer than 2 validation samples "
-            f"out of {X.shape[0]}; raise it or set early_stopping=False."
-        )
-    weights = (
-        (None, None)
-        if sample_weight is None
-        else (
-            sample_weight[train],
-            sample_weight[val],
-        )
-    )
-    return take_rows(X, train), take_rows(X, val), y[train], y[val], *weights
+        return labels if labels.dtype.kind in "OUS" else move_to(labels, out)
 
 
 def _accuracy(y_true, y_pred, sample_weight):
@@ -787,7 +727,7 @@ def _accuracy(y_true, y_pred, sample_weight):
 
     Those checks cost about 1.5 ms per call here, twice a whole digits epoch; the
     inputs are the estimator's own, already checked. A multilabel row counts only if
-    every label is right, as in ``accuracy_score``.
+    every label is right, as in ``accuracy_score`` (a test compares the two).
     """
     correct = y_true == y_pred
     if correct.ndim == 2:

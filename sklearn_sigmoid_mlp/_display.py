@@ -6,18 +6,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-_INSTALL_HINT = (
-    "LossCurveDisplay needs matplotlib, which is an optional dependency: install it "
-    "with `pip install 'sklearn-sigmoid-mlp[plot]'` (or `pip install matplotlib`)."
-)
-
-
-def _pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError(_INSTALL_HINT) from exc
-    return plt
+from ._fixes import check_matplotlib_support
 
 
 class LossCurveDisplay:
@@ -99,7 +88,7 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
         """
-        _pyplot()
+        check_matplotlib_support("LossCurveDisplay.from_estimator")
         model = estimator[-1] if isinstance(estimator, Pipeline) else estimator
         check_is_fitted(model, "loss_curve_")
         display = cls(
@@ -127,7 +116,9 @@ class LossCurveDisplay:
         display : LossCurveDisplay
             Itself, with ``line_``, ``validation_line_``, ``ax_`` and ``figure_``.
         """
-        plt = _pyplot()
+        check_matplotlib_support("LossCurveDisplay.plot")
+        import matplotlib.pyplot as plt
+
         if ax is None:
             _, ax = plt.subplots()
         losses = list(self.loss_curve)

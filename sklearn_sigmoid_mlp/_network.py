@@ -14,12 +14,12 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.externals.array_api_compat import array_namespace
-from sklearn.utils._array_api import _convert_to_numpy
-from sklearn.utils._array_api import device as array_device
-from sklearn.utils._chunking import get_chunk_n_rows
+from sklearn.utils import gen_batches
 from sklearn.utils.sparsefuncs import min_max_axis
 from threadpoolctl import ThreadpoolController
+
+from ._arrays import namespace_of
+from ._fixes import _convert_to_numpy, array_device, get_chunk_n_rows
 
 # Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is;
 # measured here (benchmarks/bench_epoch.py), matrix products stop gaining speed
@@ -309,13 +309,6 @@ def blas_threads_for(block_size, layer_sizes):
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
-def namespace_of(X):
-    """NumPy for NumPy and SciPy sparse input, else ``X``'s array API namespace."""
-    if isinstance(X, np.ndarray) or sp.issparse(X):
-        return np
-    return array_namespace(X)
-
-
 def block_rows(n_samples, row_bytes):
     """Rows per block: near a cache-sized target, never above ``working_memory``.
 
@@ -519,8 +512,8 @@ class FullBatch:
     def _evaluate(self, need_grad):
         n_samples = self.X.shape[0]
         squared_error = 0.0
-        for start in range(0, n_samples, self.block_size):
-            stop = min(start + self.block_size, n_samples)
+        for rows in gen_batches(n_samples, self.block_size):
+            start, stop = rows.start, rows.stop
             X_block = self.X[start:stop] if stop - start < n_samples else self.X
             activations, delta = self._buffers(stop - start)
             acts = forward(X_block, self.weights, self.biases, activations, self.xp)
@@ -595,7 +588,10 @@ def predict_outputs(X, weights, biases):
     n_samples = X.shape[0]
     xp = namespace_of(X)
     if xp is not np:
-        return forward(X, weights, biases, xp=xp)[-1].T
+        # Libraries that run on NumPy (array-api-strict) would warn on exp's
+        # overflow, whose limit is right, as the in-place path does not.
+        with np.errstate(over="ignore", under="ignore"):
+            return forward(X, weights, biases, xp=xp)[-1].T
     dtype = weights[0].dtype
     widths = [w.shape[0] for w in weights]
     block_size = block_rows(n_samples, sum(widths) * dtype.itemsize)
@@ -606,8 +602,8 @@ def predict_outputs(X, weights, biases):
     safe_scale = np.finfo(dtype).max / 4 / max(reach, 1.0)
     risky = []
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, n_samples, block_size):
-            stop = min(start + block_size, n_samples)
+        for rows in gen_batches(n_samples, block_size):
+            start, stop = rows.start, rows.stop
             X_block = X[start:stop]
             blocks = [_view(a, (a.shape[0], stop - start)) for a in acts]
             outputs[start:stop] = forward(X_block, weights, biases, blocks)[-1].T

@@ -5,16 +5,27 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.sparsefuncs import inplace_column_scale
+from sklearn.utils.validation import validate_data
 
-from ._utils import check_namespace, checked_input, like, numpy_dtype
+from ._arrays import move_to, numpy_dtype, to_numpy
+from ._fixes import check_same_namespace, get_namespace
+from ._validation import checked_X
+
+
+def _float_dtypes(X):
+    xp, _ = get_namespace(X)
+    return (xp.float64, xp.float32)
 
 
 class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Scale features by fixed constants: ``(X - center) / scale``.
 
     The notebook's ``(x - 8) / 8`` maps the digits' pixel values 0…16 onto -1…1.
-    Nothing is learned from data, so the transformer needs no fit (``fit`` only
-    records the number and names of features and checks the parameters).
+    Nothing is learned from data, so the transformer needs no fit. ``fit`` checks
+    the parameters and records the features and the constants as applied
+    (``center_``, ``scale_``, in the namespace and on the device of ``X``); a fitted
+    scaler applies those, an unfitted one its current parameters.
 
     Parameters
     ----------
@@ -25,10 +36,9 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    center_, scale_ : ndarray of shape (n_features_in_,)
-        The constants per feature as applied, in the namespace, device and dtype of
-        the data seen by :meth:`fit` (set by ``fit`` only; ``transform`` always
-        applies the current parameters).
+    center_, scale_ : array of shape (n_features_in_,)
+        The constants per feature that ``transform`` applies, in the namespace,
+        device and dtype of the data seen by :meth:`fit`.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -98,13 +108,12 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return center, scale
 
     def _validate(self, X, reset):
-        X = checked_input(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=("csr", "csc"),
-            copy=False,
-        )
+        if reset:
+            X = validate_data(
+                self, X, accept_sparse=("csr", "csc"), dtype=_float_dtypes(X)
+            )
+        else:
+            X = checked_X(self, X, accept_sparse=("csr", "csc"))
         center, scale = self._constants(X.shape[1], numpy_dtype(X))
         if sp.issparse(X) and np.any(center != 0):
             raise ValueError(
@@ -128,10 +137,9 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X, center, scale = self._validate(X, reset=True)
-        # The constants per feature, in the namespace, device and dtype of X.
         shape = (X.shape[1],)
-        self.center_ = like(np.broadcast_to(center, shape).copy(), X)
-        self.scale_ = like(np.broadcast_to(scale, shape).copy(), X)
+        self.center_ = move_to(np.broadcast_to(center, shape).copy(), X)
+        self.scale_ = move_to(np.broadcast_to(scale, shape).copy(), X)
         return self
 
     def transform(self, X):
@@ -145,10 +153,10 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X_new : ndarray or sparse matrix of shape (n_samples, n_features)
         """
-        X, center, scale = self._checked(X, "transform")
+        X, center, scale = self._constants_for(X, "transform")
         if sp.issparse(X):
-            return _columnwise(X, np.divide, scale)
-        return (X - like(center, X)) / like(scale, X)
+            return _scaled_columns(X, 1 / to_numpy(scale))
+        return (X - center) / scale
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`: return ``X * scale + center``.
@@ -161,25 +169,24 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X_original : ndarray or sparse matrix of shape (n_samples, n_features)
         """
-        X, center, scale = self._checked(X, "inverse_transform")
+        X, center, scale = self._constants_for(X, "inverse_transform")
         if sp.issparse(X):
-            return _columnwise(X, np.multiply, scale)
-        return X * like(scale, X) + like(center, X)
+            return _scaled_columns(X, to_numpy(scale))
+        return X * scale + center
 
-    def _checked(self, X, method):
+    def _constants_for(self, X, method):
+        """``X`` checked, and the constants to apply to it: the fitted ones, or the
+        parameters of an unfitted scaler (in ``X``'s namespace)."""
         if hasattr(self, "scale_"):
-            check_namespace(X, self.scale_, self, method)
-        return self._validate(X, reset=False)
+            check_same_namespace(X, self, attribute="scale_", method=method)
+            X, _, _ = self._validate(X, reset=False)
+            return X, self.center_, self.scale_
+        X, center, scale = self._validate(X, reset=False)
+        return X, move_to(center, X), move_to(scale, X)
 
 
-def _columnwise(X, op, factor):
-    """A copy of sparse ``X`` whose column ``k`` is ``op(X[:, k], factor[k])``."""
+def _scaled_columns(X, factor):
+    """A copy of sparse ``X`` with column ``k`` multiplied by ``factor[k]``."""
     out = X.copy()
-    if factor.ndim == 1:
-        # CSR stores column indices; CSC stores each column's values contiguously.
-        if out.format == "csr":
-            factor = factor[out.indices]
-        else:
-            factor = np.repeat(factor, np.diff(out.indptr))
-    op(out.data, factor, out=out.data)
+    inplace_column_scale(out, np.broadcast_to(factor, (X.shape[1],)))
     return out

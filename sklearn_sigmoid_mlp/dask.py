@@ -1,11 +1,14 @@
 """Training on Dask arrays: full-batch gradient descent as a map-reduce.
 
-Each epoch sends the weights once, computes every block's loss and gradient sums
-where the block lives, and adds the partial sums on the client in block order: one
-round trip per epoch, and ``X`` never leaves the workers. It runs on the current
+``SigmoidMSEClassifier.fit`` given a Dask array trains here (the input chooses the
+backend): each epoch sends the weights once, computes every block's loss and
+gradient sums where the block lives, and adds the partial sums on the client in
+block order -- one round trip per epoch, and ``X`` never leaves the workers. The
+blocks get the in-memory checks, with the same messages. It runs on the current
 ``distributed.Client`` when there is one, else on Dask's local scheduler.
+``DaskSigmoidMSEClassifier`` adds lazy, blockwise prediction on Dask input.
 
-Needs the ``dask`` extra: ``pip install 'sklearn-sigmoid-mlp[dask]'``.
+Needs the ``dask`` extra: ``pip install '.[dask]'`` from a clone.
 """
 
 from contextlib import nullcontext
@@ -18,21 +21,24 @@ try:
     import dask.array as da
 except ImportError as exc:  # pragma: no cover - exercised without the extra only
     raise ImportError(
-        "sklearn_sigmoid_mlp.dask needs dask: install it with "
-        "`pip install 'sklearn-sigmoid-mlp[dask]'`."
+        "sklearn_sigmoid_mlp.dask needs dask: install the dask extra, e.g. "
+        "`pip install '.[dask]'` from a clone of sklearn-sigmoid-mlp."
     ) from exc
 
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
+from . import _targets
 from ._classifier import SigmoidMSEClassifier
 from ._network import FullBatch
+from ._validation import (
+    FitInputs,
+    checked_block,
+    checked_label_block,
+    checked_sample_weight,
+)
 
 __all__ = ["DaskSigmoidMSEClassifier"]
-
-
-def _is_dask(array):
-    return isinstance(array, da.Array)
 
 
 def _current_client():
@@ -49,6 +55,96 @@ def _current_client():
         return None
 
 
+class DaskBackend:
+    """Dask arrays: the same interface as ``_backends.InMemory``, on the workers."""
+
+    @staticmethod
+    def checked_inputs(estimator, X, y, sample_weight, continuing):
+        """The in-memory checks, mapped over the blocks (they run when the blocks
+        are first computed, and raise the in-memory messages)."""
+        if estimator.early_stopping:
+            raise ValueError(
+                "early_stopping is not supported on Dask input; pass NumPy arrays "
+                "or set early_stopping=False."
+            )
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D Dask array X, got {X.ndim} dimensions.")
+        if continuing and X.shape[1] != estimator.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
+                f"expecting {estimator.n_features_in_} features as input."
+            )
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        if continuing:
+            dtype = estimator.coefs_[0].dtype
+        X = X.rechunk({1: -1}).map_blocks(
+            partial(checked_block, type(estimator).__name__), dtype=dtype
+        )
+        if X.dtype != dtype:
+            X = X.astype(dtype)
+        y = da.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(
+                "Dask input supports class labels y of shape (n_samples,) only."
+            )
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                "Found input variables with inconsistent numbers of samples: "
+                f"[{X.shape[0]}, {y.shape[0]}]"
+            )
+        y = y.rechunk((X.chunks[0],)).map_blocks(checked_label_block, dtype=y.dtype)
+        if sample_weight is not None:
+            sample_weight = da.asarray(sample_weight)
+            if sample_weight.shape != (X.shape[0],):
+                raise ValueError(
+                    f"sample_weight.shape == {sample_weight.shape}, expected "
+                    f"({X.shape[0]},)!"
+                )
+            # One number per row: checked and scaled in memory, against a stand-in
+            # for X of which only the number of rows and the dtype are read.
+            rows = np.empty((X.shape[0], 0), X.dtype)
+            sample_weight = checked_sample_weight(sample_weight.compute(), rows)
+            sample_weight = da.from_array(sample_weight, chunks=(X.chunks[0],))
+        return FitInputs(
+            X=X,
+            y=y,
+            sample_weight=sample_weight,
+            n_features_in=X.shape[1],
+            feature_names_in=None,
+        )
+
+    @staticmethod
+    def target_kind(y):
+        # 1-D labels (checked above): the in-memory checks on the distinct labels
+        # give the in-memory verdicts (a continuous y is refused the same way).
+        return _targets.check_target_type(da.unique(y).compute())
+
+    @staticmethod
+    def labels(y, multilabel):
+        return da.unique(y).compute()
+
+    @staticmethod
+    def encode(y, classes, multilabel, X):
+        dtype = np.min_scalar_type(len(classes) - 1)
+        return y.map_blocks(_targets.class_codes, classes, dtype=dtype)
+
+    @staticmethod
+    def numpy_dtype(X):
+        return X.dtype
+
+    @staticmethod
+    def place(array, X):
+        return array
+
+    @staticmethod
+    def hold_out(*args):  # pragma: no cover - refused in checked_inputs
+        raise ValueError("early_stopping is not supported on Dask input.")
+
+    @staticmethod
+    def batch(X, targets, weights, biases, sample_weight, trainable=True):
+        return DaskFullBatch(X, targets, weights, biases, sample_weight)
+
+
 def _block_sums(X_block, codes_block, weight_block, params, need_grad):
     """One block's ``Σ w ‖f - y‖²`` and gradient sums (runs on a worker)."""
     weights, biases = params
@@ -62,23 +158,20 @@ def _block_sums(X_block, codes_block, weight_block, params, need_grad):
 class DaskFullBatch:
     """Loss and gradient sums over a Dask array's row blocks, in block order.
 
-    The same interface as ``_network.FullBatch`` (``evaluate``, ``grads``,
-    ``bias_grads``, ``total_weight``), so the training loop is shared.
+    The same interface as ``_network.FullBatch`` (``evaluate``, ``weights``,
+    ``params``, ``param_grads``, ``total_weight``, ``prior_loss``,
+    ``blas_threads``), so the training loop is shared.
     """
 
     xp = np
 
     def __init__(self, X, codes, weights, biases, sample_weight=None):
-        self.weights, self.biases = weights, biases
+        self.weights, self.biases = list(weights), list(biases)
         self.grads = [np.zeros_like(w) for w in weights]
         self.bias_grads = [np.zeros_like(b) for b in biases]
         self.params = self.weights + self.biases
         self.param_grads = self.grads + self.bias_grads
-        rows = X.chunks[0]
-        codes = codes.rechunk((rows,))
-        arrays = [X, codes]
-        if sample_weight is not None:
-            arrays.append(da.asarray(sample_weight).rechunk((rows,)))
+        arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
         self._client = _current_client()
         if self._client is not None:
             # One future per block, computed and kept on the workers; each epoch maps
@@ -90,17 +183,18 @@ class DaskFullBatch:
             # long as this object holds the persisted arrays).
             self._persisted = dask.persist(*arrays)
             self._blocks = [a.to_delayed().ravel().tolist() for a in self._persisted]
+            arrays = list(self._persisted)
         if sample_weight is None:
             self._blocks.append([None] * len(self._blocks[0]))
+        # The block checks run here, when the blocks are first computed.
         n_outputs = weights[-1].shape[0]
         counts = da.bincount(
-            codes,
-            weights=None if sample_weight is None else arrays[2],
+            arrays[1],
+            weights=arrays[2] if sample_weight is not None else None,
             minlength=max(n_outputs, 2),
         ).compute()
         self.total_weight = float(np.sum(counts))
-        means = counts / self.total_weight
-        self._target_means = means[1:] if n_outputs == 1 else means
+        self._counts = counts
 
     def blas_threads(self):
         """No change on the client: the products run on the workers."""
@@ -108,7 +202,9 @@ class DaskFullBatch:
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""
-        means = self._target_means
+        n_outputs = self.weights[-1].shape[0]
+        means = self._counts / self.total_weight
+        means = means[1:] if n_outputs == 1 else means
         return 0.5 * float(np.sum(means * (1 - means)))
 
     def _block_results(self, need_grad):
@@ -138,7 +234,7 @@ class DaskFullBatch:
             squared_error += block_error
             if not need_grad:
                 continue
-            for total, part in zip(self.grads + self.bias_grads, grads + bias_grads):
+            for total, part in zip(self.param_grads, grads + bias_grads):
                 if index == 0:
                     total[...] = part
                 else:
@@ -147,19 +243,20 @@ class DaskFullBatch:
 
 
 class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
-    """``SigmoidMSEClassifier`` that trains on Dask arrays without gathering them.
+    """``SigmoidMSEClassifier`` whose predictions on Dask input are lazy Dask arrays.
 
-    Same parameters, training rule and fitted attributes (NumPy arrays) as the
-    parent. ``fit`` takes a Dask array ``X`` chunked by rows (chunks along columns
-    are merged) and Dask or NumPy ``y`` and ``sample_weight``; the classes come from
-    one pass over ``y``. NumPy input is handled exactly as by the parent.
+    Training is the parent's: given a Dask array (chunked by rows; chunks along
+    columns are merged), ``fit`` trains on the cluster without gathering ``X``, with
+    the in-memory checks and messages. Fitted attributes are NumPy arrays. On Dask
+    input ``predict`` and ``predict_proba`` return Dask arrays computed block by
+    block; on other input they are the parent's.
 
     Notes
     -----
     The per-epoch sums are added in block order, so results do not depend on the
     scheduler or the number of workers; they equal the in-memory fit to float
     rounding (coefficients within ~1e-12 relative). ``n_iter_`` is the same unless
-    an epoch's improvement falls within rounding of ``tol`` — then the two fits may
+    an epoch's improvement falls within rounding of ``tol`` -- then the two fits may
     stop one epoch apart. ``early_stopping`` and multilabel targets are not
     supported on Dask input.
 
@@ -177,80 +274,24 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
     (5,)
     """
 
-    def _validate_input(self, X, y, sample_weight, reset):
-        if not _is_dask(X):
-            return super()._validate_input(X, y, sample_weight, reset)
-        if self.early_stopping:
-            raise ValueError(
-                "early_stopping is not supported on Dask input; pass NumPy arrays "
-                "or set early_stopping=False."
-            )
-        if X.ndim != 2:
-            raise ValueError(f"Expected a 2-D Dask array X, got {X.ndim} dimensions.")
-        if X.dtype not in (np.float32, np.float64):
-            X = X.astype(np.float64)
-        X = X.rechunk({1: -1})
-        y = da.asarray(y)
-        if y.ndim != 1:
-            raise ValueError("Dask input supports 1-D class labels y only.")
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(
-                "Found input variables with inconsistent numbers of samples: "
-                f"[{X.shape[0]}, {y.shape[0]}]"
-            )
-        checks = [da.isfinite(X).all()]
-        if sample_weight is not None:
-            sample_weight = da.asarray(sample_weight).astype(X.dtype)
-            if sample_weight.shape != (X.shape[0],):
-                raise ValueError(
-                    f"sample_weight.shape == {sample_weight.shape}, expected "
-                    f"({X.shape[0]},)!"
-                )
-            checks += [(sample_weight >= 0).all(), sample_weight.sum() > 0]
-        finite, *weights_ok = dask.compute(*checks)
-        if not finite:
-            raise ValueError("Input X contains NaN or infinity.")
-        if not all(weights_ok):
-            raise ValueError("sample_weight must be non-negative with a positive sum.")
-        if reset:
-            self.n_features_in_ = X.shape[1]
-            vars(self).pop("feature_names_in_", None)
-        elif X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is "
-                f"expecting {self.n_features_in_} features as input."
-            )
-        return X, y, sample_weight
-
-    def _classes_of(self, y):
-        if not _is_dask(y):
-            return super()._classes_of(y)
-        return da.unique(y).compute(), False
-
-    def _targets(self, y, classes, multilabel, X):
-        if not _is_dask(y):
-            return super()._targets(y, classes, multilabel, X)
-        unknown = da.isin(y, classes, invert=True).any().compute()
-        if unknown:
-            raise ValueError(f"y contains labels that are not in classes_ {classes}.")
-        dtype = np.min_scalar_type(len(classes) - 1)
-        return y.map_blocks(_codes, classes, dtype=dtype)
-
-    def _place(self, array, X):
-        return array if _is_dask(X) else super()._place(array, X)
-
-    def _full_batch(self, X, targets, weights, biases, sample_weight):
-        if not _is_dask(X):
-            return super()._full_batch(X, targets, weights, biases, sample_weight)
-        return DaskFullBatch(X, targets, weights, biases, sample_weight)
-
     def _blockwise(self, X, method, **kwargs):
         """Apply the local model's ``method`` to each row block, lazily."""
         return X.map_blocks(partial(_apply, self.to_local(), method), **kwargs)
 
     def predict_proba(self, X):
-        """Class probabilities; a lazy Dask array for Dask input (see the parent)."""
-        if not _is_dask(X):
+        """Class probabilities; a lazy Dask array for Dask input (see the parent).
+
+        Parameters
+        ----------
+        X : dask.array.Array or array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : dask.array.Array or ndarray of shape (n_samples, n_classes)
+            The parent's probabilities, block by block for Dask input.
+        """
+        if not isinstance(X, da.Array):
             return super().predict_proba(X)
         check_is_fitted(self)
         width = max(len(self.classes_), 2)
@@ -262,8 +303,19 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
         )
 
     def predict(self, X):
-        """Class labels; a lazy Dask array for Dask input (see the parent)."""
-        if not _is_dask(X):
+        """Class labels; a lazy Dask array for Dask input (see the parent).
+
+        Parameters
+        ----------
+        X : dask.array.Array or array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : dask.array.Array or ndarray of shape (n_samples,)
+            The parent's labels, block by block for Dask input.
+        """
+        if not isinstance(X, da.Array):
             return super().predict(X)
         check_is_fitted(self)
         return self._blockwise(
@@ -271,20 +323,21 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
         )
 
     def to_local(self):
-        """A plain :class:`SigmoidMSEClassifier` with the same parameters and state."""
+        """A plain :class:`SigmoidMSEClassifier` with the same parameters and state.
+
+        Returns
+        -------
+        SigmoidMSEClassifier
+            A copy of the fitted model that works on in-memory input only.
+        """
         check_is_fitted(self)
         local = clone(SigmoidMSEClassifier(**self.get_params()))
-        for name, value in vars(self).items():
-            if (
-                name.endswith("_") and not name.startswith("__")
-            ) or name == "_multilabel":
-                setattr(local, name, value)
+        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") or k in _STATE}
+        vars(local).update({k: v for k, v in fitted.items() if not k.startswith("__")})
         return local
 
 
-def _codes(labels, classes):
-    """Positions of ``labels`` in the sorted ``classes`` (the network's targets)."""
-    return np.searchsorted(classes, labels).astype(np.min_scalar_type(len(classes) - 1))
+_STATE = ("_multilabel", "_prior_loss")
 
 
 def _apply(model, method, block):

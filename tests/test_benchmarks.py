@@ -4,6 +4,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_epoch.py"
 
 
@@ -24,11 +26,18 @@ def test_bench_epoch_runs_and_writes_its_table(tmp_path, capsys):
         "floor-T",
         "exp",
     ]
-    for row in result["rows"]:
-        assert row["ms_median"] > 0
-        if row["peer"] not in ("floor", "floor-T", "exp"):
+    rows = {row["peer"]: row for row in result["rows"]}
+    for peer, row in rows.items():
+        assert row["ms_min"] <= row["ms_median"] <= row["ms_max"]
+        assert row["speedup_vs_notebook"] == pytest.approx(
+            rows["notebook"]["ms_median"] / row["ms_median"]
+        )
+        if peer not in ("floor", "floor-T", "exp"):
             assert row["extra_peak_mib"] > 0
-    assert "| ours-f64 |" in printed and "× vs MLPClassifier" in printed
+    assert rows["notebook"]["speedup_vs_notebook"] == 1
+    for peer in rows:
+        assert f"| {peer} |" in printed
+    assert "× vs MLPClassifier" in printed
     assert (tmp_path / "tiny.md").read_text().startswith("Machine:")
 
 

@@ -50,7 +50,6 @@ def test_digits_notebook_run_on_a_cluster_equals_in_memory(client, digits_scaled
     assert max_rel(est, ref) < 1e-10
     np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-12)
     assert all(isinstance(c, np.ndarray) for c in est.coefs_)
-    print(f"digits: n_iter_ {est.n_iter_} == {ref.n_iter_}, max rel", max_rel(est, ref))
 
 
 def test_larger_set_over_many_blocks_with_weights(client):
@@ -66,7 +65,6 @@ def test_larger_set_over_many_blocks_with_weights(client):
     )
     assert est.n_iter_ == ref.n_iter_
     assert max_rel(est, ref) < 1e-10
-    print(f"20000 rows / 40 blocks: n_iter_ equal, max rel {max_rel(est, ref):.1e}")
 
 
 def test_prediction_is_lazy_and_blockwise(client, digits_scaled):
@@ -112,12 +110,45 @@ def test_stopping_warm_start_verbose_and_warning(client, digits_scaled, capsys):
     assert max_rel(est, once) < 1e-10
 
 
-def test_bad_dask_input_is_refused(client, digits_scaled):
+def _bad(X, y):
+    rng = np.random.RandomState(0)
+    nan_X = X.copy()
+    nan_X[5, 5] = np.nan
+    inf_w = np.ones(len(y))
+    inf_w[3] = np.inf
+    nan_y = y.astype(float)
+    nan_y[7] = np.nan
+    return {
+        "NaN in X": (nan_X, y, None),
+        "complex X": (X + 1j, y, None),
+        "continuous y": (X, rng.normal(size=len(y)), None),
+        "NaN in y": (X, nan_y, None),
+        "infinite weight": (X, y, inf_w),
+        "negative weight": (X, y, -np.ones(len(y))),
+        "all-zero weights": (X, y, np.zeros(len(y))),
+        "one class": (X, np.zeros(len(y), dtype=int), None),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad(np.zeros((8, 8)), np.arange(8))))
+def test_bad_dask_input_gets_the_in_memory_error(client, digits_scaled, case):
     X, y = digits_scaled
-    bad = X.copy()
-    bad[5, 5] = np.nan
-    with pytest.raises(ValueError, match="NaN or infinity"):
-        DaskSigmoidMSEClassifier().fit(da.from_array(bad, chunks=500), y)
+    X_bad, y_bad, w_bad = _bad(X[:600], y[:600])[case]
+    params = dict(max_iter=15, tol=1e9)
+    with pytest.raises(ValueError) as in_memory:
+        SigmoidMSEClassifier(**params).fit(X_bad, y_bad, sample_weight=w_bad)
+    chunked = [
+        da.from_array(a, chunks=200) if a is not None else None
+        for a in (X_bad, y_bad, w_bad)
+    ]
+    with pytest.raises(ValueError) as on_dask:
+        DaskSigmoidMSEClassifier(**params).fit(*chunked[:2], sample_weight=chunked[2])
+    # The first line: "Complex data not supported" then shows the array (block).
+    assert str(on_dask.value).splitlines()[0] == str(in_memory.value).splitlines()[0]
+
+
+def test_dask_refuses_what_it_cannot_do(client, digits_scaled):
+    X, y = digits_scaled
     with pytest.raises(ValueError, match="early_stopping is not supported"):
         DaskSigmoidMSEClassifier(early_stopping=True).fit(da.from_array(X), y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):

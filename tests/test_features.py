@@ -163,9 +163,9 @@ def test_partial_fit_needs_classes_first(data):
     clf = SigmoidMSEClassifier().partial_fit(X[y < 5], y[y < 5], classes=range(10))
     assert clf.n_outputs_ == 10 and clf.n_iter_ == 1
     clf.partial_fit(X, y)  # later calls may see every class
-    with pytest.raises(ValueError, match="not the same as on the last call"):
+    with pytest.raises(ValueError, match="is not the same as on last call"):
         clf.partial_fit(X, y, classes=range(5))
-    with pytest.raises(ValueError, match=r"labels \[42\]"):
+    with pytest.raises(ValueError, match=r"labels \[42\] that are not among"):
         clf.partial_fit(X[:3], [42, 1, 2])
 
 
@@ -333,3 +333,61 @@ def test_sparse_input_is_never_densified():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 50 * 2**20
+
+
+def test_warm_start_with_other_hidden_sizes_is_a_clear_error(data):
+    X, y = data
+    clf = SigmoidMSEClassifier(max_iter=5, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes changed.*\[15\] → \[8\]"):
+        clf.set_params(hidden_layer_sizes=(8,)).fit(X, y)
+    assert clf.coefs_[0].shape == (64, 15)
+
+
+def test_early_stopping_counts_only_improvements_of_at_least_tol(data):
+    from sklearn_sigmoid_mlp import PoorFitWarning
+
+    X, y = data
+    # No held-out loss falls by 1.0 after the first epoch: 10 stale epochs, and
+    # the 12-epoch minimum, stop training at epoch 12.
+    clf = SigmoidMSEClassifier(early_stopping=True, tol=1.0, random_state=0)
+    with pytest.warns(PoorFitWarning):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 12
+    patient = SigmoidMSEClassifier(early_stopping=True, tol=0.0, random_state=0)
+    assert patient.set_params(max_iter=40).fit(X, y).n_iter_ > 12
+
+
+def test_partial_fit_refuses_early_stopping_and_changes_nothing(data):
+    X, y = data
+    clf = SigmoidMSEClassifier(random_state=0).partial_fit(X, y, classes=range(10))
+    before = [c.copy() for c in clf.coefs_]
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        clf.set_params(early_stopping=True).partial_fit(X, y)
+    assert clf.validation_scores_ is None and clf.n_iter_ == 1
+    for a, b in zip(clf.coefs_, before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_multilabel_partial_fit_classes_are_the_label_indices(data):
+    X, y = data
+    Y = np.column_stack([y % 2, y >= 5, y == 3]).astype(int)
+    with pytest.raises(ValueError, match=r"label indices \[0, 1, 2\]; got classes="):
+        SigmoidMSEClassifier().partial_fit(X, Y, classes=[7, 8, 9])
+    clf = SigmoidMSEClassifier().partial_fit(X, Y, classes=[0, 1, 2])
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.predict(X).shape == Y.shape
+
+
+def test_the_per_epoch_accuracy_is_accuracy_score():
+    from sklearn.metrics import accuracy_score
+
+    from sklearn_sigmoid_mlp._classifier import _accuracy
+
+    rng = np.random.RandomState(0)
+    y, pred, w = rng.randint(3, size=50), rng.randint(3, size=50), rng.rand(50)
+    Y, P = rng.randint(2, size=(50, 3)), rng.randint(2, size=(50, 3))
+    P[:20] = Y[:20]
+    for args in [(y, pred, None), (y, pred, w), (Y, P, None), (Y, P, w)]:
+        assert _accuracy(*args) == pytest.approx(
+            accuracy_score(*args[:2], sample_weight=args[2])
+        )

@@ -102,3 +102,12 @@ def test_set_output_polars():
     # installed scikit-learn can, they must be passed through.
     if _get_feature_names(frame) is not None:
         assert out.columns == ["a", "b"]
+
+
+def test_fit_records_the_constants_that_transform_applies():
+    X = np.array([[2.0, 4.0], [6.0, 8.0]])
+    scaler = FixedScaler(center=[2.0, 0.0], scale=[2.0, 4.0]).fit(X)
+    np.testing.assert_array_equal(scaler.center_, [2.0, 0.0])
+    np.testing.assert_array_equal(scaler.scale_, [2.0, 4.0])
+    np.testing.assert_array_equal(scaler.transform(X), [[0.0, 1.0], [2.0, 2.0]])
+    np.testing.assert_array_equal(scaler.inverse_transform(scaler.transform(X)), X)

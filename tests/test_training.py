@@ -117,14 +117,3 @@ def test_non_finite_loss_is_a_clear_error():
     for bad in (float("nan"), float("inf")):
         with pytest.raises(ValueError, match=r"epoch 3.*learning_rate.*scale"):
             _check_finite(bad, 3, learning_rate=0.7)
-
-
-def test_failed_fit_keeps_previous_model(small):
-    X, y = small
-    clf = SigmoidMSEClassifier(max_iter=20, tol=1e9, random_state=0).fit(X, y)
-    before = [c.copy() for c in clf.coefs_]
-    with pytest.raises(ValueError, match="only one class"):
-        clf.fit(X, np.zeros_like(y))
-    for a, b in zip(clf.coefs_, before):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(clf.classes_, np.unique(y))

@@ -1,0 +1,47 @@
+"""Where arrays live: NumPy, SciPy sparse, or another array API namespace and device.
+
+Small helpers shared by the network, the estimators and the backends; they import
+nothing from the rest of the package.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.externals.array_api_compat import array_namespace, is_array_api_obj
+
+from ._fixes import _convert_to_numpy, array_device
+
+
+def namespace_of(X):
+    """NumPy for NumPy and SciPy sparse input, else ``X``'s array API namespace."""
+    if isinstance(X, np.ndarray) or sp.issparse(X):
+        return np
+    return array_namespace(X)
+
+
+def to_numpy(array):
+    """A NumPy view or copy of an array from any array API library (None stays)."""
+    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
+        return array
+    if is_array_api_obj(array):
+        return _convert_to_numpy(array, array_namespace(array))
+    return array
+
+
+def numpy_dtype(X):
+    """The NumPy float dtype matching ``X``'s (float32 or float64)."""
+    return np.float32 if "float32" in str(X.dtype) else np.float64
+
+
+def move_to(array, X):
+    """NumPy ``array`` moved to ``X``'s namespace and device (NumPy stays NumPy)."""
+    xp = namespace_of(X)
+    if xp is np or array is None:
+        return array
+    return xp.asarray(array, device=array_device(X))
+
+
+def copy_of(array, transpose=False):
+    """A contiguous copy of ``array`` (or of ``array.T``) in its own namespace."""
+    if isinstance(array, np.ndarray):
+        return np.array(array.T if transpose else array, order="C", copy=True)
+    return array_namespace(array).asarray(array.T if transpose else array, copy=True)

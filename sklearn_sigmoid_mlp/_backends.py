@@ -1,0 +1,98 @@
+"""Where the training data lives, chosen by the input: one interface, two backends.
+
+``InMemory`` serves NumPy arrays, SciPy sparse matrices and every other array API
+namespace (arrays stay in ``X``'s namespace and on its device); ``DaskBackend``
+(``dask.py``) serves Dask arrays, computing on the workers. The estimator calls the
+same methods on either, so the steps of ``fit`` do not depend on the input.
+"""
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from . import _targets
+from ._arrays import move_to, namespace_of, numpy_dtype
+from ._network import FullBatch
+from ._validation import checked_fit_inputs
+
+
+def backend_for(X):
+    """``DaskBackend`` for a Dask array (without importing Dask otherwise), else
+    ``InMemory``."""
+    if type(X).__module__.startswith("dask."):
+        from .dask import DaskBackend
+
+        return DaskBackend
+    return InMemory
+
+
+class InMemory:
+    """NumPy, SciPy sparse, or another array API namespace: ``X``'s own."""
+
+    @staticmethod
+    def checked_inputs(estimator, X, y, sample_weight, continuing):
+        """Step 1 of fit: see :func:`~._validation.checked_fit_inputs`."""
+        return checked_fit_inputs(estimator, X, y, sample_weight, continuing=continuing)
+
+    @staticmethod
+    def target_kind(y):
+        """Whether ``y`` is a multilabel indicator (else class labels)."""
+        return _targets.check_target_type(y)
+
+    @staticmethod
+    def labels(y, multilabel):
+        """What :func:`~._targets.resolve_classes` finds the classes in."""
+        return y
+
+    @staticmethod
+    def encode(y, classes, multilabel, X):
+        """The network's targets, next to ``X``: class codes or 0/1 indicators.
+
+        NumPy keeps them small (one byte per code or indicator); other array
+        libraries get them on ``X``'s device, in types they compute with.
+        """
+        numpy = namespace_of(X) is np
+        if multilabel:
+            rows = _targets.indicator_rows(y)
+            return rows if numpy else move_to(rows.astype(numpy_dtype(X)), X)
+        codes = _targets.class_codes(y, classes)
+        return codes if numpy else move_to(codes.astype(np.int64), X)
+
+    numpy_dtype = staticmethod(numpy_dtype)
+    place = staticmethod(move_to)
+
+    @staticmethod
+    def hold_out(X, y, sample_weight, multilabel, fraction, rng):
+        """The early-stopping split: ``X, y, sample_weight`` to train on, and the
+        held-out ``(X, y, sample_weight)``; stratified for single-label ``y``."""
+        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+        try:
+            parts = train_test_split(
+                *arrays,
+                test_size=fraction,
+                random_state=rng,
+                stratify=None if multilabel else y,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping=True cannot hold out validation_fraction={fraction} "
+                f"of {X.shape[0]} rows: {exc} Raise validation_fraction, pass more "
+                "rows, or set early_stopping=False."
+            ) from exc
+        train, held_out = parts[0::2], parts[1::2]
+        if held_out[0].shape[0] < 2:
+            raise ValueError(
+                f"early_stopping=True with validation_fraction={fraction} holds out "
+                f"fewer than 2 of {X.shape[0]} rows; raise validation_fraction or set "
+                "early_stopping=False."
+            )
+        if sample_weight is None:
+            train.append(None)
+            held_out.append(None)
+        return (*train, tuple(held_out))
+
+    @staticmethod
+    def batch(X, targets, weights, biases, sample_weight, trainable=True):
+        """The object that sums the loss and gradients over the rows of ``X``."""
+        return FullBatch(
+            X, targets, weights, biases, sample_weight, trainable=trainable
+        )

@@ -1,0 +1,132 @@
+"""Input validation shared by the estimators and the Dask backend.
+
+One set of checks and messages (scikit-learn's), whatever library ``X`` comes from;
+the Dask backend applies the same functions to every row block. Nothing here
+changes an estimator: ``fit`` records ``n_features_in_`` and ``feature_names_in_``
+with the rest of the model, once it has succeeded.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array, check_X_y, column_or_1d
+from sklearn.utils.validation import validate_data
+
+from ._arrays import namespace_of, to_numpy
+from ._fixes import _check_sample_weight, _get_feature_names, get_namespace
+
+
+def _float_dtypes(X):
+    xp, _ = get_namespace(X)
+    return (xp.float64, xp.float32)
+
+
+def checked_X(estimator, X, *, accept_sparse="csr"):
+    """``X`` for a fitted estimator's methods: ``validate_data(reset=False)``.
+
+    float64 and float32 stay in ``X``'s own namespace; anything else becomes
+    float64. Float warnings on finite extreme values are silenced: scikit-learn's
+    finiteness check first sums ``X``, and for finite values near the float64 limit
+    that sum overflows, although the check then correctly finds every value finite.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(
+            estimator,
+            X,
+            reset=False,
+            accept_sparse=accept_sparse,
+            dtype=_float_dtypes(X),
+        )
+
+
+@dataclass
+class FitInputs:
+    """What ``fit`` trains on, checked; ``y`` is NumPy, ``sample_weight`` is in
+    ``X``'s namespace and scaled to a largest weight of 1 (or None)."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: object
+    n_features_in: int
+    feature_names_in: object
+
+
+def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
+    """``X``, ``y`` and ``sample_weight`` checked together, as
+    ``validate_data(estimator, X, y)`` checks them, without recording anything.
+
+    A continued fit (warm start, ``partial_fit``) must see the features of the
+    fitted model, as ``validate_data(reset=False)`` checks.
+    """
+    y = to_numpy(y)  # labels are handled in NumPy, whatever X is
+    options = dict(accept_sparse="csr", multi_output=True, dtype=_float_dtypes(X))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if continuing:
+            X, y = validate_data(estimator, X, y, reset=False, **options)
+            names = getattr(estimator, "feature_names_in_", None)
+        else:
+            names = _get_feature_names(X)
+            X, y = check_X_y(X, y, estimator=estimator, **options)
+    if sp.issparse(y):  # a multilabel indicator: n_samples × n_labels bytes
+        y = y.toarray()
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if continuing and X.dtype != estimator.coefs_[0].dtype:
+        X = namespace_of(X).astype(X, estimator.coefs_[0].dtype)  # the model's dtype
+    return FitInputs(
+        X=X,
+        y=y,
+        sample_weight=checked_sample_weight(sample_weight, X),
+        n_features_in=X.shape[1],
+        feature_names_in=names,
+    )
+
+
+def checked_sample_weight(sample_weight, X):
+    """Non-negative, finite weights with a positive sum, scaled to a maximum of 1.
+
+    The loss and the gradient are weighted means, which do not depend on the scale
+    of the weights; scaling them keeps the sums finite for weights near the float
+    limits. Weights too small to scale without losing digits are refused.
+    """
+    if sample_weight is None:
+        return None
+    xp, _ = get_namespace(X)
+    sample_weight = _check_sample_weight(
+        to_numpy(sample_weight) if xp is np else sample_weight,
+        X,
+        dtype=X.dtype,
+        ensure_non_negative=True,
+    )
+    largest = float(xp.max(sample_weight))
+    if not largest > 0:
+        raise ValueError(
+            "sample_weight must have a positive sum: the loss and the gradient are "
+            "averages weighted by it."
+        )
+    if largest < np.finfo(np.float64).tiny:
+        raise ValueError(
+            f"sample_weight is too small to be used accurately (largest weight "
+            f"{largest:.3g}, below {np.finfo(np.float64).tiny:.3g}); multiply it by "
+            "a constant, which does not change the model."
+        )
+    return sample_weight / largest
+
+
+def checked_block(estimator, X):
+    """One row block of a Dask ``X``, with the in-memory checks and messages."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return check_array(
+            X,
+            estimator=estimator,
+            dtype=(np.float64, np.float32),
+            ensure_min_samples=0,
+            input_name="X",
+        )
+
+
+def checked_label_block(y):
+    """One block of a Dask ``y``: 1-D, finite, with the in-memory messages."""
+    y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
+    return y
