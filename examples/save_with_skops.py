@@ -10,18 +10,18 @@ import skops.io as sio
 from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 
-from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
+from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier, skops_trusted_types
 
 X, y = load_digits(return_X_y=True)
 model = make_pipeline(FixedScaler(), SigmoidMSEClassifier(random_state=0)).fit(X, y)
 sio.dump(model, "digits.skops")
 
 # %%
-# skops refuses to load types it does not trust. Inspect them first: only this
-# package's two estimators appear (their fitted state is plain arrays and numbers).
-untrusted = sio.get_untrusted_types(file="digits.skops")
-print("types to trust:", untrusted)
-loaded = sio.load("digits.skops", trusted=untrusted)
+# Load trusting exactly this package's estimators, a list the package provides:
+# never a list read from the file itself, which a tampered file could extend
+# (e.g. with functools.partial(open, ...)) to run code at load or predict time.
+print("the file names:", sio.get_untrusted_types(file="digits.skops"))
+loaded = sio.load("digits.skops", trusted=skops_trusted_types())
 
 # %%
 assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))

@@ -6,6 +6,7 @@ does; ``FixedScaler`` is its ``(x - 8) / 8`` input scaling.
 
 from ._classifier import SigmoidMSEClassifier
 from ._display import LossCurveDisplay
+from ._persistence import skops_trusted_types
 from ._scaler import FixedScaler
 from ._training import PoorFitWarning
 
@@ -17,4 +18,5 @@ __all__ = [
     "PoorFitWarning",
     "SigmoidMSEClassifier",
     "__version__",
+    "skops_trusted_types",
 ]

@@ -73,10 +73,12 @@ class InMemory:
                 stratify=None if multilabel else y,
             )
         except ValueError as exc:
+            stratified = "" if multilabel else ", and hold every class (stratified)"
             raise ValueError(
                 f"early_stopping=True cannot hold out validation_fraction={fraction} "
-                f"of {X.shape[0]} rows: {exc} Raise validation_fraction, pass more "
-                "rows, or set early_stopping=False."
+                f"of {X.shape[0]} rows: both parts must be non-empty{stratified}. "
+                "Change validation_fraction, pass more rows, or set "
+                "early_stopping=False."
             ) from exc
         train, held_out = parts[0::2], parts[1::2]
         if held_out[0].shape[0] < 2:

@@ -6,8 +6,9 @@ input checks in ``_validation.py``, and where the data lives (memory, another ar
 library, a Dask cluster) in a backend chosen by the input (``_backends.py``).
 """
 
+import copy
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from types import SimpleNamespace
 
@@ -41,6 +42,8 @@ class _Start:
     weights: list
     biases: list
     loss_curve: list
+    validation_scores: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
     initial_loss: float = None
 
 
@@ -80,8 +83,9 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Fraction of rows held out when ``early_stopping=True``.
     warm_start : bool, default=False
         If True, ``fit`` continues from the weights of the previous fit (same classes
-        and layer sizes required) for up to ``max_iter`` more epochs; ``n_iter_`` and
-        ``loss_curve_`` keep counting, as in ``MLPClassifier``.
+        and layer sizes required) for up to ``max_iter`` more epochs. As in
+        ``MLPClassifier``, ``loss_curve_`` (and ``validation_scores_``) keep growing
+        while ``n_iter_`` counts the epochs of the last call.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights (and the early-stopping split, drawn after them).
         ``random_state=s`` draws the same weights as ``np.random.seed(s)`` followed
@@ -103,14 +107,16 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Loss of the initial weights, before the first epoch (``L_0``). The notebook
         prints twice this as ``start_loss``.
     loss_curve_ : list of float
-        Loss after each epoch, ``[L_1, ..., L_{n_iter_}]`` (continued by warm starts
-        and ``partial_fit``).
+        Loss after each epoch, ``[L_1, L_2, ...]``, over all warm starts and
+        ``partial_fit`` calls.
     loss_ : float
         Loss after the last epoch, ``loss_curve_[-1]``.
-    best_loss_ : float
-        Smallest loss reached, ``min(loss_curve_)``.
+    best_loss_ : float or None
+        Smallest loss reached, ``min(loss_curve_)``; None with ``early_stopping``
+        (as in ``MLPClassifier``).
     n_iter_ : int
-        Number of epochs run (over all warm starts and ``partial_fit`` calls).
+        Number of epochs run by the last ``fit`` (1 after ``partial_fit``), as in
+        ``MLPClassifier``; ``len(loss_curve_)`` counts them all.
     loss_reduction_ : float
         ``1 - L / L_prior``: the share of the best constant prediction's loss
         ``L_prior`` (predicting the class frequencies) that the model's training
@@ -119,7 +125,8 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         notebook's run), 0 or below for a model that learned nothing; below 0.1,
         ``fit`` warns with :class:`PoorFitWarning`. NaN if no target varies.
     validation_scores_ : list of float or None
-        Held-out accuracy after each epoch with ``early_stopping``, else None.
+        Held-out accuracy after each epoch with ``early_stopping`` (over warm
+        starts), else None.
     validation_loss_curve_ : list of float or None
         Held-out loss after each epoch with ``early_stopping`` (what the stopping
         rule monitors), else None.
@@ -188,6 +195,13 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     **Callbacks.** With scikit-learn >= 1.9, ``set_callbacks`` accepts its callbacks
     (``ProgressBar``, ``ScoringMonitor``, ...); every epoch is one callback task, and a
     callback may stop training.
+
+    **All or nothing.** A fit commits every fitted attribute in one step once it has
+    succeeded; a fit that fails leaves the previous model whole, and predictions
+    made meanwhile (from other threads too) use the previous model. Each
+    prediction reads the model once, so it never mixes an old attribute with a new
+    one. As in scikit-learn, fitting one object from two threads at once is not
+    supported; the result is then whichever fit committed last, whole.
 
     Examples
     --------
@@ -339,7 +353,9 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         start = self._starting_point(backend, inputs.X, targets, continuing)
         batch, validation = self._batches(backend, inputs, targets, start, incremental)
         result = self._train(batch, validation, start, inputs, targets, incremental)
-        self._commit(self._fitted_state(batch, targets, start, result, inputs))
+        self._commit(
+            self._fitted_state(batch, targets, start, result, inputs, incremental)
+        )
         if not incremental:
             for message, category in self._fit_warnings(result):
                 # _fit, fit, _fit_context's wrapper: point at the caller's fit.
@@ -378,13 +394,13 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     f"hidden_layer_sizes changed since the model was fitted ({fitted} "
                     f"→ {hidden}); warm_start and partial_fit cannot continue it."
                 )
-            xp = namespace_of(self.coefs_[0])
+            # X was brought to the fitted model's dtype by the input checks.
             return _Start(
-                weights=[
-                    xp.astype(copy_of(c, transpose=True), X.dtype) for c in self.coefs_
-                ],
-                biases=[xp.astype(copy_of(b), X.dtype) for b in self.intercepts_],
+                weights=[copy_of(c, transpose=True) for c in self.coefs_],
+                biases=[copy_of(b) for b in self.intercepts_],
                 loss_curve=list(self.loss_curve_),
+                validation_scores=list(self.validation_scores_ or []),
+                validation_loss_curve=list(self.validation_loss_curve_ or []),
                 initial_loss=self.initial_loss_,
             )
         rng = check_random_state(self.random_state)
@@ -491,7 +507,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return result
 
-    def _fitted_state(self, batch, targets, start, result, inputs):
+    def _fitted_state(self, batch, targets, start, result, inputs, incremental):
         """Step 6a: every fitted attribute of the new model, in one dict."""
         X = inputs.X
         classes = targets.classes
@@ -501,7 +517,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             classes = move_to(classes, X) if namespace_of(X) is not np else classes
         prior_loss = batch.prior_loss()
         loss_curve = start.loss_curve + result.loss_curve
-        held_out = result.validation_scores if self.early_stopping else None
+        early = self.early_stopping and not incremental
         state = dict(
             classes_=classes,
             _multilabel=targets.multilabel,
@@ -516,17 +532,23 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             ),
             loss_curve_=loss_curve,
             loss_=loss_curve[-1],
-            best_loss_=min(loss_curve),
-            n_iter_=len(loss_curve),
+            # MLPClassifier's meanings: no best training loss with early stopping;
+            # n_iter_ counts the epochs of this call (loss_curve_ keeps them all).
+            best_loss_=None if early else min(loss_curve),
+            n_iter_=len(result.loss_curve),
             n_layers_=len(batch.weights) + 1,
             out_activation_="logistic",
             loss_reduction_=loss_reduction(result.kept_loss, prior_loss),
-            validation_scores_=held_out,
+            validation_scores_=(
+                start.validation_scores + result.validation_scores if early else None
+            ),
             validation_loss_curve_=(
-                result.validation_loss_curve if held_out is not None else None
+                start.validation_loss_curve + result.validation_loss_curve
+                if early
+                else None
             ),
             best_validation_score_=(
-                held_out[result.kept_index] if held_out is not None else None
+                result.validation_scores[result.kept_index] if early else None
             ),
             n_features_in_=inputs.n_features_in,
         )
@@ -622,12 +644,17 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self.intercepts_[-1]
 
     def _outputs(self, X, method):
-        """The network's outputs ``f(X)`` for a fitted model's ``method``."""
+        """The model as it is now, and its outputs ``f(X)``, for ``method``.
+
+        The model is read once (a shallow copy): a refit committed by another
+        thread meanwhile cannot mix an old attribute with a new one.
+        """
         check_is_fitted(self)
-        check_same_namespace(X, self, attribute="_output_bias", method=method)
-        X = checked_X(self, X)
-        weights = [c.T for c in self.coefs_]
-        return predict_outputs(X, weights, self.intercepts_)
+        model = copy.copy(self)
+        check_same_namespace(X, model, attribute="_output_bias", method=method)
+        X = checked_X(model, X)
+        weights = [c.T for c in model.coefs_]
+        return model, predict_outputs(X, weights, model.intercepts_)
 
     def predict_proba(self, X):
         """Class probabilities from the sigmoid outputs.
@@ -647,9 +674,9 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return self._proba(X, "predict_proba")
 
     def _proba(self, X, method):
-        out = self._outputs(X, method)
+        model, out = self._outputs(X, method)
         xp = namespace_of(out)
-        if self._multilabel:
+        if model._multilabel:
             return out
         if out.shape[1] == 1:
             return xp.concat([1 - out, out], axis=1)
@@ -676,7 +703,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             One column (raveled) for two classes, as scikit-learn's binary
             classifiers; otherwise one column per class or label.
         """
-        out = self._outputs(X, "decision_function")
+        _, out = self._outputs(X, "decision_function")
         xp = namespace_of(out)
         with np.errstate(divide="ignore"):
             scores = xp.log(out) - xp.log1p(-out)
@@ -714,9 +741,9 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Labels; numeric labels in ``X``'s array namespace and device.
         """
-        out = self._outputs(X, "predict")
+        model, out = self._outputs(X, "predict")
         labels = _targets.decode(
-            to_numpy(out), to_numpy(self.classes_), self._multilabel
+            to_numpy(out), to_numpy(model.classes_), model._multilabel
         )
         # Numeric labels follow X to its namespace and device; strings stay NumPy.
         return labels if labels.dtype.kind in "OUS" else move_to(labels, out)

@@ -11,7 +11,7 @@ After ``import sklearn_sigmoid_mlp.onnx``, ``skl2onnx.to_onnx`` converts
 
 The graph is the network itself (``MatMul``, ``Add``, ``Sigmoid`` per layer) followed
 by the same probability and label rules as ``predict_proba`` and ``predict``.
-Needs the ``onnx`` extra: ``pip install 'sklearn-sigmoid-mlp[onnx]'``.
+Needs the ``onnx`` extra: ``pip install '.[onnx]'`` from a clone.
 """
 
 import numpy as np
@@ -25,6 +25,7 @@ try:
         OnnxCast,
         OnnxConcat,
         OnnxDiv,
+        OnnxEqual,
         OnnxGather,
         OnnxGreater,
         OnnxIdentity,
@@ -32,17 +33,21 @@ try:
         OnnxReduceSum,
         OnnxSigmoid,
         OnnxSub,
+        OnnxWhere,
     )
     from skl2onnx.common.data_types import (
         Int64TensorType,
         StringTensorType,
+        UInt64TensorType,
         guess_numpy_type,
     )
 except ImportError as exc:  # pragma: no cover - exercised without the extra only
     raise ImportError(
-        "sklearn_sigmoid_mlp.onnx needs skl2onnx and onnxruntime: install them with "
-        "`pip install 'sklearn-sigmoid-mlp[onnx]'`."
+        "sklearn_sigmoid_mlp.onnx needs skl2onnx and onnxruntime: install the onnx "
+        "extra, e.g. `pip install '.[onnx]'` from a clone of sklearn-sigmoid-mlp."
     ) from exc
+
+from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import SigmoidMSEClassifier
 from ._scaler import FixedScaler
@@ -50,17 +55,28 @@ from ._scaler import FixedScaler
 __all__ = ["register"]
 
 
+def _label_values(model):
+    """``classes_`` as the graph's label tensor: strings, or integers whose values
+    survive (uint64 stays uint64, so labels >= 2**63 come back unchanged)."""
+    classes = np.asarray(model.classes_)
+    if classes.dtype.kind in "OUS":
+        return np.array([str(c) for c in classes]), StringTensorType
+    if classes.dtype.kind == "u" and classes.dtype.itemsize == 8:
+        return classes, UInt64TensorType
+    return classes.astype(np.int64), Int64TensorType
+
+
 def _classifier_shapes(operator):
     model = operator.raw_operator
+    # skl2onnx calls this first: refuse an unfitted model as scikit-learn does.
+    check_is_fitted(model)
     n_rows = operator.inputs[0].get_first_dimension()
     input_type = operator.inputs[0].type.__class__
     n_classes = len(model.classes_)
     if model._multilabel:
         operator.outputs[0].type = Int64TensorType([n_rows, n_classes])
-    elif model.classes_.dtype.kind in "OUS":
-        operator.outputs[0].type = StringTensorType([n_rows])
     else:
-        operator.outputs[0].type = Int64TensorType([n_rows])
+        operator.outputs[0].type = _label_values(model)[1]([n_rows])
     operator.outputs[1].type = input_type([n_rows, n_classes])
 
 
@@ -99,16 +115,29 @@ def _convert_classifier(scope, operator, container):
             one_minus = OnnxSub(np.array([1], dtype=dtype), out, op_version=opv)
             proba = OnnxConcat(one_minus, out, axis=1, op_version=opv)
         else:
+            # Rows divided by their sum; a row whose outputs all underflow to 0
+            # becomes uniform, as in predict_proba.
             total = OnnxReduceSum(
                 out, np.array([1], dtype=np.int64), keepdims=1, op_version=opv
             )
-            proba = OnnxDiv(out, total, op_version=opv)
+            dead = OnnxEqual(total, np.array([0], dtype=dtype), op_version=opv)
+            safe = OnnxWhere(dead, np.array([1], dtype=dtype), total, op_version=opv)
+            uniform = np.array([1 / model.n_outputs_], dtype=dtype)
+            proba = OnnxWhere(
+                dead, uniform, OnnxDiv(out, safe, op_version=opv), op_version=opv
+            )
         index = OnnxArgMax(proba, axis=1, keepdims=0, op_version=opv)
-        if model.classes_.dtype.kind in "OUS":
-            classes = np.array([str(c) for c in model.classes_])
+        values, label_type = _label_values(model)
+        if label_type is UInt64TensorType:
+            # No uint64 constants in skl2onnx: gather the same 64 bits as int64,
+            # then cast back (Cast keeps the bit pattern).
+            label = OnnxCast(
+                OnnxGather(values.view(np.int64), index, axis=0, op_version=opv),
+                to=TensorProto.UINT64,
+                op_version=opv,
+            )
         else:
-            classes = model.classes_.astype(np.int64)
-        label = OnnxGather(classes, index, axis=0, op_version=opv)
+            label = OnnxGather(values, index, axis=0, op_version=opv)
 
     OnnxIdentity(label, op_version=opv, output_names=[label_name]).add_to(
         scope, container

@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
 from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
@@ -64,6 +65,16 @@ def _partial(X, y, classes=(0, 1, 2)):
 
 
 X0, Y0 = _X(), _y()
+Y0_MULTI = np.column_stack([Y0 == 0, Y0 == 1]).astype(int)
+
+
+def _warm_then(y_first, y_then):
+    def call():
+        clf = SigmoidMSEClassifier(warm_start=True, **FAST).fit(X0, y_first)
+        clf.fit(X0, y_then)
+
+    return call
+
 
 # fmt: off
 CASES = [
@@ -78,6 +89,7 @@ CASES = [
     Case("X", "object X of numbers", _fit(X0.astype(object), Y0)),
     Case("X", "strings in X", _fit(np.full((30, 4), "a"), Y0), "could not convert string to float"),
     Case("X", "finite X near the float64 limit (predict)", _predict(np.full((3, 4), 1e308))),
+    Case("X", "a row whose product overflows without NaN (predict)", _predict(np.array([[1e308, 1e308, -1e308, -1e308]]), "predict_proba")),
     Case("X", "finite X near the float64 limit (fit)", _fit(np.where(X0 > 0, 1e308, -1e308), Y0)),
     # --- shapes
     Case("shape", "empty X", _fit(np.empty((0, 4)), np.empty(0)), "0 sample"),
@@ -96,12 +108,24 @@ CASES = [
     Case("y", "string labels", _fit(X0, np.array(["a", "b", "c"])[Y0])),
     Case("y", "labels outside partial_fit's classes", _partial(X0, Y0 + 5), r"labels \[5, 6, 7\]"),
     Case("y", "partial_fit without classes", lambda: SigmoidMSEClassifier().partial_fit(X0, Y0), "classes must be passed"),
+    Case("y", "multiclass-multioutput y (pairs of labels)", _fit(X0, np.array([["a", "b"], ["b", "c"], ["a", "c"]] * 10)), "y is multiclass-multioutput"),
+    Case("y", "±1 indicator matrix", _fit(X0, np.where(Y0_MULTI, 1, -1)), r"entries must be 0 \(label absent\) or 1"),
+    Case("y", "sparse multilabel indicator", _fit(X0, sp.csr_matrix(Y0_MULTI))),
+    Case("y", "partial_fit with classes=[]", _partial(X0, Y0, classes=[]), "classes must list at least one class"),
+    Case("y", "multilabel partial_fit with classes=[7, 8]", _partial(X0, Y0_MULTI, classes=[7, 8]), r"classes are the label indices \[0, 1\]"),
+    Case("y", "warm start from multilabel to binary y", _warm_then(Y0_MULTI, Y0_MULTI[:, 0]), "fitted on a multilabel indicator of 2 labels, and y holds the classes"),
     # --- sample_weight
     Case("sample_weight", "negative weights", _fit(X0, Y0, sample_weight=-np.ones(30)), "Negative values in data passed to `sample_weight`"),
     Case("sample_weight", "all-zero weights", _fit(X0, Y0, sample_weight=np.zeros(30)), "at least one non-zero|positive sum"),
     Case("sample_weight", "wrongly shaped weights", _fit(X0, Y0, sample_weight=np.ones(7)), r"sample_weight.shape == \(7,\), expected \(30,\)"),
     Case("sample_weight", "NaN weight", _fit(X0, Y0, sample_weight=np.r_[np.nan, np.ones(29)]), "Input sample_weight contains NaN"),
+    Case("sample_weight", "every weight times 1e308", _fit(X0, Y0, sample_weight=np.full(30, 1e308))),
+    Case("sample_weight", "every weight 1e-320 (subnormal)", _fit(X0, Y0, sample_weight=np.full(30, 1e-320)), "sample_weight is too small"),
+    Case("sample_weight", "an infinite weight", _fit(X0, Y0, sample_weight=np.r_[np.inf, np.ones(29)]), "Input sample_weight contains infinity"),
     # --- parameters
+    Case("parameters", "early_stopping on 3 rows", _fit(X0[:3], Y0[:3], params=dict(early_stopping=True)), "early_stopping=True cannot hold out validation_fraction=0.1"),
+    Case("parameters", "early_stopping with validation_fraction=0.99", _fit(X0, Y0, params=dict(early_stopping=True, validation_fraction=0.99)), "validation_fraction=0.99"),
+    Case("parameters", "partial_fit with early_stopping=True", lambda: SigmoidMSEClassifier(early_stopping=True).partial_fit(X0, Y0, classes=[0, 1, 2]), "partial_fit does not support early_stopping"),
     Case("parameters", "hidden_layer_sizes=(0,)", _fit(X0, Y0, params=dict(hidden_layer_sizes=(0,))), "hidden_layer_sizes must be a positive integer"),
     Case("parameters", "hidden_layer_sizes=()", _fit(X0, Y0, params=dict(hidden_layer_sizes=())), "hidden_layer_sizes must be a positive integer"),
     Case("parameters", "negative learning_rate", _fit(X0, Y0, params=dict(learning_rate=-1.0)), r"'learning_rate' parameter .* must be a float in the range \(0\.0, inf\)"),

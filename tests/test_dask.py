@@ -101,7 +101,7 @@ def test_stopping_warm_start_verbose_and_warning(client, digits_scaled, capsys):
     with pytest.warns(ConvergenceWarning, match="max_iter=10"):
         est.set_params(random_state=0).fit(X_dask, y)
     est.fit(X_dask, y)
-    assert est.n_iter_ == 20
+    assert est.n_iter_ == 10 and len(est.loss_curve_) == 20
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Iteration 1, loss = ") and len(lines) == 20
     once = SigmoidMSEClassifier(max_iter=20, tol=0, random_state=0)
