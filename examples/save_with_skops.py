@@ -1,7 +1,10 @@
-"""Save a fitted pipeline with skops and load it back safely.
+"""
+Saving with skops, loading safely
+=================================
 
-Run: ``python examples/save_with_skops.py`` (needs the ``skops`` extra; writes
-``digits.skops`` in the current directory).
+A fitted model's state is plain NumPy arrays, lists and numbers, so skops can save
+it and load it back without unpickling code. Load it trusting the list of types
+this package provides -- never a list read from the file. Needs the ``skops`` extra.
 """
 
 # %%
@@ -14,7 +17,7 @@ from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier, skops_trusted
 
 X, y = load_digits(return_X_y=True)
 model = make_pipeline(FixedScaler(), SigmoidMSEClassifier(random_state=0)).fit(X, y)
-sio.dump(model, "digits.skops")
+sio.dump(model, "digits.skops")  # in the current directory
 
 # %%
 # Load trusting exactly this package's estimators, a list the package provides:

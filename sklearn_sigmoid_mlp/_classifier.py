@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _targets
 from ._arrays import copy_of, move_to, namespace_of, to_numpy
 from ._backends import backend_for
+from ._doc_links import DocLinkMixin
 from ._fixes import (
     CallbackSupportMixin,
     Interval,
@@ -47,7 +48,9 @@ class _Start:
     initial_loss: float = None
 
 
-class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class SigmoidMSEClassifier(
+    DocLinkMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
+):
     """Sigmoid network trained by full-batch gradient descent on the squared error.
 
     The model of the well-known digits notebook: every unit (hidden and output) is a
@@ -141,7 +144,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Always ``"logistic"``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -662,6 +665,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
@@ -696,6 +700,7 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
@@ -715,10 +720,12 @@ class SigmoidMSEClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``; ``-inf`` where a probability is 0.
         """
         proba = self._proba(X, "predict_log_proba")
         with np.errstate(divide="ignore"):

@@ -70,8 +70,9 @@ class LossCurveDisplay:
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, label=None, log_scale=False):
-        """Draw the loss curve of a fitted ``SigmoidMSEClassifier`` (or a Pipeline
-        ending in one).
+        """Draw the loss curve of a fitted model.
+
+        The model is a ``SigmoidMSEClassifier``, or a ``Pipeline`` ending in one.
 
         Parameters
         ----------

@@ -9,6 +9,7 @@ from sklearn.utils.sparsefuncs import inplace_column_scale
 from sklearn.utils.validation import validate_data
 
 from ._arrays import move_to, numpy_dtype, to_numpy
+from ._doc_links import DocLinkMixin
 from ._fixes import check_same_namespace, get_namespace
 from ._validation import checked_X
 
@@ -18,7 +19,7 @@ def _float_dtypes(X):
     return (xp.float64, xp.float32)
 
 
-class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class FixedScaler(DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Scale features by fixed constants: ``(X - center) / scale``.
 
     The notebook's ``(x - 8) / 8`` maps the digits' pixel values 0…16 onto -1…1.
@@ -36,12 +37,12 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    center_, scale_ : array of shape (n_features_in_,)
+    center_, scale_ : array of shape (`n_features_in_`,)
         The constants per feature that ``transform`` applies, in the namespace,
         device and dtype of the data seen by :meth:`fit`.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :meth:`fit`, when ``X`` has string column
         names.
 
@@ -128,12 +129,14 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            Input data: its features are recorded.
         y : None
             Ignored.
 
         Returns
         -------
         self : FixedScaler
+            The scaler, with ``center_`` and ``scale_`` recorded.
         """
         self._validate_params()
         X, center, scale = self._validate(X, reset=True)
@@ -148,10 +151,12 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         X_new : ndarray or sparse matrix of shape (n_samples, n_features)
+            The scaled data, a new array.
         """
         X, center, scale = self._constants_for(X, "transform")
         if sp.issparse(X):
@@ -164,10 +169,12 @@ class FixedScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         X_original : ndarray or sparse matrix of shape (n_samples, n_features)
+            The data before scaling, a new array.
         """
         X, center, scale = self._constants_for(X, "inverse_transform")
         if sp.issparse(X):

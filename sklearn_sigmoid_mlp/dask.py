@@ -342,3 +342,17 @@ _STATE = ("_multilabel", "_prior_loss")
 
 def _apply(model, method, block):
     return getattr(model, method)(block)
+
+
+def _with_parent_sections(doc):
+    """``doc`` with the parent's Parameters and Attributes sections (the same
+    parameters and fitted attributes) inserted before its Notes."""
+    parent = SigmoidMSEClassifier.__doc__
+    sections = parent[parent.index("    Parameters\n") : parent.index("    See Also\n")]
+    head, notes = doc.split("    Notes\n", 1)
+    return f"{head}{sections}    Notes\n{notes}"
+
+
+DaskSigmoidMSEClassifier.__doc__ = _with_parent_sections(
+    DaskSigmoidMSEClassifier.__doc__
+)

@@ -1,8 +1,8 @@
 """The bad inputs we try, and the table of what happens to each.
 
-Each case is run by ``tests/test_reliability.py``, which also checks that the README's
-"Bad inputs we tried" table is exactly :func:`render_table` of the live outcomes.
-Regenerate it with ``python tests/bad_inputs.py`` and paste the output.
+Each case is run by ``tests/test_reliability.py``; the documentation's "Bad inputs we
+tried" table is generated from the live outcomes when the site is built
+(``doc/conf.py``), and ``python tests/bad_inputs.py`` prints it as Markdown.
 """
 
 import warnings
@@ -16,6 +16,7 @@ from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
 
 # A healthy fit of _X(), _y() in 67 epochs (loss_reduction_ 0.67): no warning.
 FAST = dict(learning_rate=5.0, tol=1e-3, random_state=0)
+FUZZ_EXAMPLES = 400  # random inputs tried by tests/test_reliability.py
 
 
 def _X(n=30, d=4, seed=0):
@@ -153,7 +154,7 @@ def outcome(case):
     return "ok", "; ".join(f"{w.category.__name__}: {w.message}" for w in caught)
 
 
-def _cell(text):
+def cell(text):
     text = " ".join(text.split())
     if len(text) > 110:
         text = text[:107] + "..."
@@ -174,7 +175,7 @@ def render_table(outcomes, fuzz_count):
             result = f"correct result, `{message.split(':')[0]}`"
         else:
             result = "correct result"
-        lines.append(f"| {case.group}: {case.name} | {result} | {_cell(message)} |")
+        lines.append(f"| {case.group}: {case.name} | {result} | {cell(message)} |")
     lines.append("")
     lines.append(
         f"Fuzzing (hypothesis, derandomized): {fuzz_count} random inputs over shapes, "
@@ -187,6 +188,4 @@ def render_table(outcomes, fuzz_count):
 
 
 if __name__ == "__main__":
-    from test_reliability import FUZZ_EXAMPLES
-
     print(render_table({case.name: outcome(case) for case in CASES}, FUZZ_EXAMPLES))

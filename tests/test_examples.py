@@ -1,5 +1,6 @@
 """Every script in examples/ runs to completion (in a scratch directory)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,16 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"
 
 def test_there_are_examples():
     names = {path.stem for path in EXAMPLES}
-    assert {"reproduce_notebook", "tune_with_gridsearch"} <= names
-    assert {"save_with_skops", "serve_with_onnx"} <= names
+    assert {
+        "plot_reproduce_notebook",
+        "plot_hidden_units",
+        "plot_compare_mlpclassifier",
+        "plot_grid_search",
+        "plot_early_stopping",
+        "plot_onnx",
+        "plot_dask",
+        "save_with_skops",
+    } <= names
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda path: path.stem)
@@ -23,6 +32,8 @@ def test_example_runs(script, tmp_path):
         capture_output=True,
         text=True,
         timeout=600,
+        env={**os.environ, "MPLBACKEND": "Agg"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip()
+    assert "Warning" not in result.stderr, result.stderr[-3000:]
