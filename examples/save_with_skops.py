@@ -8,6 +8,9 @@ this package provides -- never a list read from the file. Needs the ``skops`` ex
 """
 
 # %%
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import skops.io as sio
 from sklearn.datasets import load_digits
@@ -17,14 +20,15 @@ from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier, skops_trusted
 
 X, y = load_digits(return_X_y=True)
 model = make_pipeline(FixedScaler(), SigmoidMSEClassifier(random_state=0)).fit(X, y)
-sio.dump(model, "digits.skops")  # in the current directory
+path = Path(tempfile.mkdtemp()) / "digits.skops"
+sio.dump(model, path)
 
 # %%
 # Load trusting exactly this package's estimators, a list the package provides:
 # never a list read from the file itself, which a tampered file could extend
 # (e.g. with functools.partial(open, ...)) to run code at load or predict time.
-print("the file names:", sio.get_untrusted_types(file="digits.skops"))
-loaded = sio.load("digits.skops", trusted=skops_trusted_types())
+print("the file names:", sio.get_untrusted_types(file=path))
+loaded = sio.load(path, trusted=skops_trusted_types())
 
 # %%
 assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
