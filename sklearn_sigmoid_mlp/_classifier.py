@@ -38,11 +38,13 @@ from ._validation import checked_X
 
 @dataclass
 class _Start:
-    """Where training starts: the weights, and the history of a continued model."""
+    """Where training starts: the weights, the generator the early-stopping hold-out
+    is drawn from (after the initial weights), and the history of a continued model."""
 
     weights: list
     biases: list
     loss_curve: list
+    rng: np.random.RandomState
     validation_scores: list = field(default_factory=list)
     validation_loss_curve: list = field(default_factory=list)
     initial_loss: float = None
@@ -357,7 +359,9 @@ class SigmoidMSEClassifier(
         batch, validation = self._batches(backend, inputs, targets, start, incremental)
         result = self._train(batch, validation, start, inputs, targets, incremental)
         self._commit(
-            self._fitted_state(batch, targets, start, result, inputs, incremental)
+            self._fitted_state(
+                backend, batch, targets, start, result, inputs, incremental
+            )
         )
         if not incremental:
             for message, category in self._fit_warnings(result):
@@ -402,6 +406,7 @@ class SigmoidMSEClassifier(
                 weights=[copy_of(c, transpose=True) for c in self.coefs_],
                 biases=[copy_of(b) for b in self.intercepts_],
                 loss_curve=list(self.loss_curve_),
+                rng=check_random_state(self.random_state),
                 validation_scores=list(self.validation_scores_ or []),
                 validation_loss_curve=list(self.validation_loss_curve_ or []),
                 initial_loss=self.initial_loss_,
@@ -409,13 +414,12 @@ class SigmoidMSEClassifier(
         rng = check_random_state(self.random_state)
         sizes = [X.shape[1], *hidden, targets.n_outputs]
         weights, biases = init_weights(sizes, rng, dtype=backend.numpy_dtype(X))
-        start = _Start(
+        return _Start(
             weights=[backend.place(w, X) for w in weights],
             biases=[backend.place(b, X) for b in biases],
             loss_curve=[],
+            rng=rng,
         )
-        start.rng = rng  # the hold-out is drawn after the weights, as always
-        return start
 
     def _batches(self, backend, inputs, targets, start, incremental):
         """Step 4: what sums the loss and gradients over the training rows (the
@@ -424,9 +428,13 @@ class SigmoidMSEClassifier(
         X, y, sample_weight = inputs.X, inputs.y, inputs.sample_weight
         held_out = None
         if self.early_stopping and not incremental:
-            rng = getattr(start, "rng", None) or check_random_state(self.random_state)
             X, y, sample_weight, held_out = backend.hold_out(
-                X, y, sample_weight, targets.multilabel, self.validation_fraction, rng
+                X,
+                y,
+                sample_weight,
+                targets.multilabel,
+                self.validation_fraction,
+                start.rng,
             )
         batch = backend.batch(
             X, targets.encode(y, X), start.weights, start.biases, sample_weight
@@ -510,14 +518,17 @@ class SigmoidMSEClassifier(
             )
         return result
 
-    def _fitted_state(self, batch, targets, start, result, inputs, incremental):
+    def _fitted_state(
+        self, backend, batch, targets, start, result, inputs, incremental
+    ):
         """Step 6a: every fitted attribute of the new model, in one dict."""
         X = inputs.X
         classes = targets.classes
         if classes.dtype.kind in "biuf":
             # Numeric classes_ follow X's namespace (scikit-learn's array API checks
-            # ask for it); string labels can only be NumPy.
-            classes = move_to(classes, X) if namespace_of(X) is not np else classes
+            # ask for it) as the backend places arrays (Dask: NumPy, like every
+            # fitted attribute); string labels can only be NumPy.
+            classes = backend.place(classes, X)
         prior_loss = batch.prior_loss()
         loss_curve = start.loss_curve + result.loss_curve
         early = self.early_stopping and not incremental

@@ -60,7 +60,7 @@ def test_a_fit_that_fails_after_training_keeps_the_old_model(monkeypatch):
     before, predicted = fitted_state(clf), clf.predict_proba(X4)
     trained = []
 
-    def fail_after_training(self, batch, *args):
+    def fail_after_training(self, backend, batch, *args):
         trained.append(len(batch.weights))
         raise MemoryError("no room for the fitted attributes")
 

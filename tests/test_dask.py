@@ -50,6 +50,7 @@ def test_digits_notebook_run_on_a_cluster_equals_in_memory(client, digits_scaled
     assert max_rel(est, ref) < 1e-10
     np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-12)
     assert all(isinstance(c, np.ndarray) for c in est.coefs_)
+    assert isinstance(est.classes_, np.ndarray)  # every fitted attribute is NumPy
 
 
 def test_larger_set_over_many_blocks_with_weights(client):
