@@ -65,6 +65,30 @@ except ImportError:  # scikit-learn 1.8: the same check and message
         )
 
 
+# threadpoolctl >= 3.8 lets one thread at a time change OpenBLAS's process-wide
+# thread count (with pthreads): the first to set it, until that thread ends or
+# hands control back; a change from any other thread is silently ignored. Older
+# releases let any thread change it. The names below are threadpoolctl's; the
+# state that says which thread has control is private.
+import threadpoolctl
+
+
+def take_blas_control_from(thread):
+    """Let the calling thread change OpenBLAS's limit if ``thread`` has control."""
+    controller = getattr(threadpoolctl, "OpenBLASController", None)
+    state = getattr(controller, "_SHARED_STATE", None)
+    if getattr(state, "controlling_thread", None) is thread:
+        controller.clear_controlling_thread(force=True)
+
+
+def release_blas_control():
+    """Hand back control of OpenBLAS's limit if the calling thread has it."""
+    controller = getattr(threadpoolctl, "OpenBLASController", None)
+    clear = getattr(controller, "clear_controlling_thread", None)
+    if clear is not None:
+        clear()
+
+
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn 1.8: no callback API
@@ -90,4 +114,6 @@ __all__ = [
     "get_chunk_n_rows",
     "get_namespace",
     "get_namespace_and_device",
+    "release_blas_control",
+    "take_blas_control_from",
 ]

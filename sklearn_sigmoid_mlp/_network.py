@@ -8,7 +8,8 @@ Layout is the notebook's: ``weights[l]`` is ``(n_out, n_in)`` (its ``W[:, 1:]``)
 estimator exposes scikit-learn's ``coefs_[l] = weights[l].T``, ``intercepts_ = biases``.
 """
 
-from contextlib import nullcontext
+import threading
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from itertools import pairwise
 
@@ -19,7 +20,13 @@ from sklearn.utils.sparsefuncs import min_max_axis
 from threadpoolctl import ThreadpoolController
 
 from ._arrays import namespace_of
-from ._fixes import _convert_to_numpy, array_device, get_chunk_n_rows
+from ._fixes import (
+    _convert_to_numpy,
+    array_device,
+    get_chunk_n_rows,
+    release_blas_control,
+    take_blas_control_from,
+)
 
 # Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is;
 # measured here (benchmarks/bench_epoch.py), matrix products stop gaining speed
@@ -285,12 +292,57 @@ def _blas_controller():
     return ThreadpoolController()
 
 
+class _SharedBlasLimit:
+    """The one owner of the process-wide "one BLAS thread" limit of small fits.
+
+    OpenBLAS (with pthreads) has one thread count for the whole process, so a limit
+    set and restored by each fit leaks when fits overlap in threads: the second fit
+    saves the first one's limit and restores it last (threadpoolctl issue 205).
+    Here the first fit to need the limit sets it, later ones join, and the last one
+    to leave restores what the process had before the first -- under a lock, so any
+    interleaving of fits leaves the process as it was found. The thread that set
+    the limit may not be the one that restores it: control of OpenBLAS's limit
+    (threadpoolctl >= 3.8 gives it to one thread at a time) passes from the first
+    to the last, and is handed back at the end.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._limiter = self._setter = None
+
+    @contextmanager
+    def held(self):
+        """One BLAS thread for the whole process while any holder is inside."""
+        with self._lock:
+            if self._holders == 0:
+                self._limiter = _blas_controller().limit(limits=1, user_api="blas")
+                self._setter = threading.current_thread()
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if self._holders == 0:
+                    take_blas_control_from(self._setter)
+                    self._limiter.restore_original_limits()
+                    release_blas_control()
+                    self._limiter = self._setter = None
+
+
+_ONE_BLAS_THREAD = _SharedBlasLimit()
+
+
 def blas_threads_for(block_size, layer_sizes):
     """A context that runs an epoch's matrix products on one BLAS thread if small.
 
     Entered once per fit, not per product. Large products keep the thread count
-    the process has (a caller's ``threadpool_limits`` included): this only ever
-    lowers it.
+    the process has (a caller's ``threadpool_limits`` included). The limit is
+    process-wide (OpenBLAS has one thread count per process): while any small fit
+    runs, BLAS calls of every thread run on one thread; when the last one ends,
+    the count the process had before the first is restored (see
+    :class:`_SharedBlasLimit`).
 
     Parameters
     ----------
@@ -306,7 +358,7 @@ def blas_threads_for(block_size, layer_sizes):
     largest = max(block_size * n_in * n_out for n_in, n_out in pairwise(layer_sizes))
     if largest >= _THREADED_MIN_MACS:
         return nullcontext()
-    return _blas_controller().limit(limits=1, user_api="blas")
+    return _ONE_BLAS_THREAD.held()
 
 
 def block_rows(n_samples, row_bytes):
