@@ -10,7 +10,16 @@ After ``import sklearn_sigmoid_mlp.onnx``, ``skl2onnx.to_onnx`` converts
                   options={SigmoidMSEClassifier: {"zipmap": False}})
 
 The graph is the network itself (``MatMul``, ``Add``, ``Sigmoid`` per layer) followed
-by the same probability and label rules as ``predict_proba`` and ``predict``.
+by the same probability and label rules as ``predict_proba`` and ``predict``. A
+fitted ``FixedScaler`` exports its fitted ``center_`` and ``scale_``, an unfitted one
+its parameters, as ``transform`` applies them.
+
+float32 and float64 input are computed in their own dtype. Integer and boolean
+input (those skl2onnx accepts: int8, uint8, int32, int64, bool) is cast to float32,
+as skl2onnx's own converters do; scikit-learn computes it in float64, so the results
+agree to float32 precision. Exporting an unfitted classifier raises
+:class:`~sklearn.exceptions.NotFittedError`.
+
 Needs the ``onnx`` extra: ``pip install '.[onnx]'`` from a clone.
 """
 
@@ -19,6 +28,7 @@ import numpy as np
 try:
     from onnx import TensorProto
     from skl2onnx import update_registered_converter
+    from skl2onnx._parse import _parse_sklearn_classifier
     from skl2onnx.algebra.onnx_ops import (
         OnnxAdd,
         OnnxArgMax,
@@ -36,10 +46,15 @@ try:
         OnnxWhere,
     )
     from skl2onnx.common.data_types import (
+        BooleanTensorType,
+        DoubleTensorType,
+        FloatTensorType,
+        Int8TensorType,
+        Int32TensorType,
         Int64TensorType,
         StringTensorType,
+        UInt8TensorType,
         UInt64TensorType,
-        guess_numpy_type,
     )
 except ImportError as exc:  # pragma: no cover - exercised without the extra only
     raise ImportError(
@@ -49,10 +64,64 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra onl
 
 from sklearn.utils.validation import check_is_fitted
 
+from ._arrays import to_numpy
 from ._classifier import SigmoidMSEClassifier
 from ._scaler import FixedScaler
 
 __all__ = ["register"]
+
+
+# Numeric input that is not float32 or float64, computed in float32 after a Cast.
+# Only the types skl2onnx's parser declares outputs for (``guess_tensor_type``):
+# it refuses the others (float16, uint64, ...) before any converter runs.
+_CAST_TO_FLOAT = (
+    BooleanTensorType,
+    Int8TensorType,
+    Int32TensorType,
+    Int64TensorType,
+    UInt8TensorType,
+)
+
+
+def _computing_type(input_type, model):
+    """The tensor type and NumPy dtype the graph computes in for ``input_type``.
+
+    float32 and float64 stay; integer and boolean input becomes float32, the type
+    skl2onnx's ``guess_tensor_type`` gives it, so that the operators skl2onnx adds
+    after ours (``ZipMap``) declare the same type. Anything else (strings) is
+    refused at export, rather than built into a graph onnxruntime would reject.
+    """
+    if isinstance(input_type, DoubleTensorType):
+        return DoubleTensorType, np.float64
+    if isinstance(input_type, (FloatTensorType, *_CAST_TO_FLOAT)):
+        return FloatTensorType, np.float32
+    raise TypeError(
+        f"{type(model).__name__} cannot be exported for input of type "
+        f"{type(input_type).__name__}: the input must be numeric (float32, float64, "
+        "integer or boolean)."
+    )
+
+
+def _as_float(operator, opv):
+    """The operator's input, cast to float32 when it is not float32 or float64
+    already (integer arithmetic would truncate, and ``Sigmoid`` needs floats)."""
+    X = operator.inputs[0]
+    if isinstance(X.type, (FloatTensorType, DoubleTensorType)):
+        return X
+    return OnnxCast(X, to=TensorProto.FLOAT, op_version=opv)
+
+
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's classifier parser, after scikit-learn's fitted check.
+
+    The parser runs before the shape calculator and, with the default ``zipmap``,
+    reads ``classes_``: without this check an unfitted model fails there with
+    skl2onnx's ``RuntimeError`` instead of ``NotFittedError``.
+    """
+    check_is_fitted(model)
+    return _parse_sklearn_classifier(
+        scope, model, inputs, custom_parsers=custom_parsers
+    )
 
 
 def _label_values(model):
@@ -68,16 +137,17 @@ def _label_values(model):
 
 def _classifier_shapes(operator):
     model = operator.raw_operator
-    # skl2onnx calls this first: refuse an unfitted model as scikit-learn does.
+    # _parse_classifier has refused an unfitted model already; checked again for a
+    # topology built by another parser (skl2onnx's own, if a caller registers it).
     check_is_fitted(model)
     n_rows = operator.inputs[0].get_first_dimension()
-    input_type = operator.inputs[0].type.__class__
+    proba_type, _ = _computing_type(operator.inputs[0].type, model)
     n_classes = len(model.classes_)
     if model._multilabel:
         operator.outputs[0].type = Int64TensorType([n_rows, n_classes])
     else:
         operator.outputs[0].type = _label_values(model)[1]([n_rows])
-    operator.outputs[1].type = input_type([n_rows, n_classes])
+    operator.outputs[1].type = proba_type([n_rows, n_classes])
 
 
 def _network(model, X, dtype, opv):
@@ -85,8 +155,8 @@ def _network(model, X, dtype, opv):
     h = X
     for coef, intercept in zip(model.coefs_, model.intercepts_):
         z = OnnxAdd(
-            OnnxMatMul(h, coef.astype(dtype), op_version=opv),
-            intercept.astype(dtype),
+            OnnxMatMul(h, to_numpy(coef).astype(dtype), op_version=opv),
+            to_numpy(intercept).astype(dtype),
             op_version=opv,
         )
         h = OnnxSigmoid(z, op_version=opv)
@@ -96,12 +166,12 @@ def _network(model, X, dtype, opv):
 def _convert_classifier(scope, operator, container):
     model = operator.raw_operator
     opv = container.target_opset
-    dtype = guess_numpy_type(operator.inputs[0].type)
+    _, dtype = _computing_type(operator.inputs[0].type, model)
     label_name, proba_name = (
         operator.outputs[0].full_name,
         operator.outputs[1].full_name,
     )
-    out = _network(model, operator.inputs[0], dtype, opv)
+    out = _network(model, _as_float(operator, opv), dtype, opv)
 
     if model._multilabel:
         proba = out
@@ -150,17 +220,33 @@ def _convert_classifier(scope, operator, container):
 def _scaler_shapes(operator):
     n_rows = operator.inputs[0].get_first_dimension()
     n_features = operator.inputs[0].type.shape[1]
-    operator.outputs[0].type = operator.inputs[0].type.__class__([n_rows, n_features])
+    output_type, _ = _computing_type(operator.inputs[0].type, operator.raw_operator)
+    operator.outputs[0].type = output_type([n_rows, n_features])
+
+
+def _scaler_constants(model, n_features, dtype):
+    """``center`` and ``scale`` as ``transform`` applies them: the fitted
+    ``center_`` and ``scale_``, or the parameters of an unfitted scaler, checked as
+    ``transform`` checks them."""
+    if hasattr(model, "scale_"):
+        constants = to_numpy(model.center_), to_numpy(model.scale_)
+    else:
+        if not isinstance(n_features, int):  # a free dimension: take the parameters'
+            sizes = [np.size(p) for p in (model.center, model.scale) if np.ndim(p)]
+            n_features = sizes[0] if sizes else 1
+        constants = model._constants(n_features, dtype)
+    return tuple(np.atleast_1d(np.asarray(c, dtype=dtype)) for c in constants)
 
 
 def _convert_scaler(scope, operator, container):
     model = operator.raw_operator
     opv = container.target_opset
-    dtype = guess_numpy_type(operator.inputs[0].type)
-    center = np.atleast_1d(np.asarray(model.center, dtype=dtype))
-    scale = np.atleast_1d(np.asarray(model.scale, dtype=dtype))
+    _, dtype = _computing_type(operator.inputs[0].type, model)
+    center, scale = _scaler_constants(model, operator.inputs[0].type.shape[1], dtype)
     scaled = OnnxDiv(
-        OnnxSub(operator.inputs[0], center, op_version=opv), scale, op_version=opv
+        OnnxSub(_as_float(operator, opv), center, op_version=opv),
+        scale,
+        op_version=opv,
     )
     OnnxIdentity(
         scaled, op_version=opv, output_names=[operator.outputs[0].full_name]
@@ -174,6 +260,7 @@ def register():
         "SklearnSigmoidMSEClassifier",
         _classifier_shapes,
         _convert_classifier,
+        parser=_parse_classifier,
         options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
     )
     update_registered_converter(
