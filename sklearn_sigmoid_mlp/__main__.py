@@ -6,7 +6,9 @@ accuracy) and adds the held-out accuracy the notebook itself says it lacks.
 """
 
 import argparse
+import itertools
 import math
+import os
 import sys
 import tempfile
 import time
@@ -33,14 +35,27 @@ class _ProgressClassifier(SigmoidMSEClassifier):
             print(f"  epoch {epoch:5d}  loss = {loss:.8f}", flush=True)
 
 
+# The network's weights and biases, at most: 80 MB in float64, and training holds a
+# few such arrays (gradients, steps). Far beyond what 1797 digits need (the default
+# 15 has 1135), yet refused before training rather than by a MemoryError in it.
+_MAX_WEIGHTS = 10_000_000
+_FIGURES = ("loss_curve.png", "confusion_matrix.png")
+
+
 def _hidden(text):
     try:
         sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
         sizes = ()
-    if not sizes or min(sizes) < 1:
+    layers = (64, *sizes, 10)  # the digits' 8x8 pixels in, 10 classes out
+    if (
+        not sizes
+        or min(sizes) < 1
+        or sum((a + 1) * b for a, b in itertools.pairwise(layers)) > _MAX_WEIGHTS
+    ):
         raise argparse.ArgumentTypeError(
-            f"takes comma-separated positive integers such as 15 or 30,20, got {text!r}"
+            "takes comma-separated positive integers such as 15 or 30,20, with at "
+            f"most {_MAX_WEIGHTS:,} weights in all, got {text!r}"
         )
     return sizes
 
@@ -108,7 +123,8 @@ def _parser():
         type=_hidden,
         default="15",
         metavar="SIZES",
-        help="hidden layer sizes, comma-separated, e.g. 30,20",
+        help="hidden layer sizes, comma-separated; two layers train for longer, "
+        "e.g. --hidden 30,20 --tol 1e-6 --max-iter 20000",
     )
     add(
         "--learning-rate",
@@ -168,6 +184,15 @@ def _check_plot_dir(parser, directory):
             pass
     except OSError as exc:
         parser.error(f"--plot-dir {directory!r} is not a writable directory: {exc}")
+    # A figure replaces whatever file has its name (see _save_figures), but not a
+    # folder or anything else that is not a file.
+    for name in _FIGURES:
+        path = out / name
+        if path.exists() and not path.is_file():
+            parser.error(
+                f"argument --plot-dir: {str(path)!r} is not a file, so the figure "
+                "cannot be written there"
+            )
 
 
 def _format_confusion(cm, labels):
@@ -205,13 +230,27 @@ def _save_figures(model, X, y, directory):
         model, label=f"digits, seed {model[-1].random_state}"
     )
     loss.ax_.set_title(f"Training loss: stopped after {model[-1].n_iter_} epochs")
-    loss.figure_.savefig(out / "loss_curve.png", dpi=100, bbox_inches="tight")
     fig, ax = plt.subplots(figsize=(7, 6))
     ConfusionMatrixDisplay.from_estimator(model, X, y, ax=ax, colorbar=True)
     ax.set_title("Training confusion matrix")
-    fig.savefig(out / "confusion_matrix.png", dpi=100, bbox_inches="tight")
-    plt.close("all")
-    return [out / "loss_curve.png", out / "confusion_matrix.png"]
+    # All or nothing: both figures go to temporary files first, and only when both
+    # are written do they take their names.
+    written = []
+    try:
+        for figure, name in zip((loss.figure_, fig), _FIGURES):
+            handle, temporary = tempfile.mkstemp(dir=out, prefix=f".{name}.")
+            os.close(handle)
+            written.append(temporary)
+            figure.savefig(temporary, format="png", dpi=100, bbox_inches="tight")
+        paths = [out / name for name in _FIGURES]
+        for temporary, path in zip(written, paths):
+            os.replace(temporary, path)
+    finally:
+        plt.close("all")
+        for temporary in written:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+    return paths
 
 
 def _print_warning(message, category, *args, **kwargs):
@@ -271,7 +310,11 @@ def _run(args, params, X, y, X_train, X_test, y_train, y_test):
     print(f"Training accuracy = {100 * train_accuracy:.2f}%")
 
     if args.plot_dir:
-        for path in _save_figures(model, X, y, args.plot_dir):
+        try:
+            paths = _save_figures(model, X, y, args.plot_dir)
+        except OSError as exc:  # e.g. the disk filled up since the check
+            raise ValueError(f"argument --plot-dir: {exc}") from None
+        for path in paths:
             print(f"wrote {path}")
 
     held_out, _ = _fit(params, X_train, y_train, "Held-out check")

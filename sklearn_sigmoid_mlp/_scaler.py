@@ -1,17 +1,26 @@
 """``FixedScaler``: the notebook's ``(x - 8) / 8`` as a stateless transformer."""
 
+from contextvars import ContextVar
+from functools import wraps
 from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_array
 from sklearn.utils.sparsefuncs import inplace_column_scale
 from sklearn.utils.validation import validate_data
 
-from ._arrays import move_to, numpy_dtype, to_numpy
+from ._arrays import move_to, namespace_of, numpy_dtype, to_numpy
 from ._doc_links import DocLinkMixin
-from ._fixes import check_same_namespace, get_namespace
+from ._fixes import _get_feature_names, check_same_namespace, get_namespace
 from ._validation import checked_X
+
+# While an unfitted scaler transforms X: (the scaler, X). set_output names the
+# output by calling get_feature_names_out() once transform has returned, and an
+# unfitted scaler has no recorded features to answer with: it names X's.
+_transforming = ContextVar("_transforming", default=(None, None))
 
 
 def _float_dtypes(X):
@@ -113,8 +122,18 @@ class FixedScaler(DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEsti
             X = validate_data(
                 self, X, accept_sparse=("csr", "csc"), dtype=_float_dtypes(X)
             )
-        else:
+        elif hasattr(self, "scale_"):  # fitted: fit records scale_ last
             X = checked_X(self, X, accept_sparse=("csr", "csc"))
+        else:
+            # Unfitted: no features to compare X's with (validate_data would warn
+            # that the scaler was "fitted without feature names").
+            with np.errstate(over="ignore", invalid="ignore"):
+                X = check_array(
+                    X,
+                    accept_sparse=("csr", "csc"),
+                    dtype=_float_dtypes(X),
+                    estimator=self,
+                )
         center, scale = self._constants(X.shape[1], numpy_dtype(X))
         if sp.issparse(X) and np.any(center != 0):
             raise ValueError(
@@ -187,9 +206,82 @@ class FixedScaler(DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEsti
         if hasattr(self, "scale_"):
             check_same_namespace(X, self, attribute="scale_", method=method)
             X, _, _ = self._validate(X, reset=False)
-            return X, self.center_, self.scale_
+            # In X's dtype: float32 data stays float32 after a float64 fit.
+            return X, _in_dtype_of(self.center_, X), _in_dtype_of(self.scale_, X)
         X, center, scale = self._validate(X, reset=False)
         return X, move_to(center, X), move_to(scale, X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Get output feature names for transformation: the input's names.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input features. A fitted scaler checks them against the features seen
+            by :meth:`fit`, and without them returns those (or ``x0``, ``x1``, …).
+            An unfitted scaler returns them, as it needs no fit; without them it
+            knows no features and raises :class:`~sklearn.exceptions.NotFittedError`
+            (``set_output`` containers still get the names of the transformed data).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            Same as input features.
+        """
+        if hasattr(self, "scale_"):
+            return super().get_feature_names_out(input_features)
+        if input_features is None:
+            owner, X = _transforming.get()
+            if owner is not self:
+                raise NotFittedError(
+                    f"This {type(self).__name__} instance is not fitted, so it knows "
+                    "no input features: pass input_features, or fit it first."
+                )
+            names = _get_feature_names(X)
+            if names is not None:
+                return names
+            n_features = (X.shape if hasattr(X, "shape") else np.shape(X))[1]
+            return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
+        input_features = np.asarray(input_features, dtype=object)
+        if input_features.ndim != 1:
+            raise ValueError(
+                "input_features must be a 1-D array-like of str, got shape "
+                f"{input_features.shape}."
+            )
+        # Per-feature constants fix the number of features.
+        self._constants(input_features.shape[0], np.float64)
+        return input_features
+
+
+def _named_after_unfitted_input(transform):
+    """``transform`` run with ``_transforming`` set while the scaler is unfitted.
+
+    Applied after the class statement, so that it wraps set_output's own wrapper
+    (which asks ``get_feature_names_out()`` once ``transform`` has returned).
+    """
+
+    @wraps(transform)
+    def wrapped(self, X, *args, **kwargs):
+        if hasattr(self, "scale_"):
+            return transform(self, X, *args, **kwargs)
+        token = _transforming.set((self, X))
+        try:
+            return transform(self, X, *args, **kwargs)
+        finally:
+            _transforming.reset(token)
+
+    return wrapped
+
+
+FixedScaler.transform = _named_after_unfitted_input(FixedScaler.transform)
+
+
+def _in_dtype_of(array, X):
+    """``array`` cast to ``X``'s dtype, in ``X``'s namespace."""
+    xp = namespace_of(X)
+    if xp is np:
+        return array.astype(X.dtype, copy=False)
+    return xp.astype(array, X.dtype)
 
 
 def _scaled_columns(X, factor):

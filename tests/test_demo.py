@@ -35,6 +35,8 @@ BAD_VALUES = [
     (["--n-iter-no-change", "0"], "--n-iter-no-change: takes an integer"),
     (["--seed", "-3"], "--seed: takes an integer"),
     (["--learning-rate", "1e308"], "Training diverged: .* Lower learning_rate"),
+    (["--hidden", "99999999999"], "--hidden: .* at most 10,000,000 weights"),
+    (["--hidden", "15,4000,4000"], "--hidden: .* at most 10,000,000 weights"),
 ]
 
 
@@ -57,6 +59,49 @@ def test_unwritable_plot_dir_fails_before_training(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "--plot-dir" in captured.err and "not a writable directory" in captured.err
     assert "training" not in captured.out
+
+
+@pytest.mark.parametrize("blocked", ["loss_curve.png", "confusion_matrix.png"])
+def test_plot_dir_with_a_folder_in_a_figures_place_fails_before_training(
+    blocked, tmp_path, capsys
+):
+    pytest.importorskip("matplotlib")
+    (tmp_path / blocked).mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--plot-dir", str(tmp_path), "--max-iter", "5"])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert re.search(rf"--plot-dir: .*{blocked}.* is not a file", captured.err)
+    assert captured.out == ""  # before training
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_plot_dir_receives_both_figures_and_nothing_else(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    (tmp_path / "loss_curve.png").write_bytes(b"old")  # an old figure is replaced
+    assert main(["--plot-dir", str(tmp_path), "--max-iter", "5"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "confusion_matrix.png",
+        "loss_curve.png",
+    ]
+    for path in tmp_path.iterdir():
+        assert path.read_bytes().startswith(b"\x89PNG")
+    assert f"wrote {tmp_path / 'confusion_matrix.png'}" in capsys.readouterr().out
+
+
+def test_help_examples_train_a_good_model():
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_sigmoid_mlp", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    help_text = " ".join(result.stdout.split())
+    # 30,20 alone stops early (23 % held-out); the example must say what it needs.
+    assert "e.g. 30,20 " not in help_text
+    assert "--hidden 30,20 --tol 1e-6 --max-iter 20000" in help_text
 
 
 def test_plot_dir_without_matplotlib_fails_before_training(
