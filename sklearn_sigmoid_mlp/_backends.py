@@ -17,8 +17,13 @@ from ._validation import checked_fit_inputs
 
 def backend_for(X):
     """``DaskBackend`` for a Dask array (without importing Dask otherwise), else
-    ``InMemory``."""
-    if type(X).__module__.startswith("dask."):
+    ``InMemory``.
+
+    Every Dask collection goes to ``DaskBackend``, which refuses all but arrays with
+    a named error (``InMemory`` would compute a Dask DataFrame whole). Before Dask
+    2025.1, Dask DataFrames were classes of the ``dask_expr`` package.
+    """
+    if type(X).__module__.partition(".")[0] in ("dask", "dask_expr"):
         from .dask import DaskBackend
 
         return DaskBackend

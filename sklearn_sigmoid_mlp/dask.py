@@ -11,7 +11,8 @@ blocks get the in-memory checks, with the same messages. It runs on the current
 Needs the ``dask`` extra: ``pip install '.[dask]'`` from a clone.
 """
 
-from contextlib import nullcontext
+import math
+from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
@@ -55,6 +56,34 @@ def _current_client():
         return None
 
 
+def _array(a, name):
+    """``a`` as a Dask array; a named error, with the remedy, for a Dask DataFrame or
+    Series (whose partitions' lengths are unknown) or another Dask collection."""
+    if dask.is_dask_collection(a) and not isinstance(a, da.Array):
+        if hasattr(a, "to_dask_array"):
+            raise TypeError(
+                f"{name} is a Dask {type(a).__name__}: Dask DataFrames and Series are "
+                "not supported. Pass a Dask array with known chunk sizes instead, "
+                "e.g. `df.to_dask_array(lengths=True)`."
+            )
+        raise TypeError(f"{name} must be a Dask array, got {type(a).__name__}.")
+    return da.asarray(a)
+
+
+def _known_array(a, name):
+    """``a`` as a Dask array whose chunk sizes are known (see :func:`_array`):
+    training pairs the row blocks of ``X`` and ``y``."""
+    a = _array(a, name)
+    if any(math.isnan(n) for n in a.shape):
+        raise ValueError(
+            f"{name} has unknown chunk sizes (shape {a.shape}), as after boolean "
+            "indexing or `df.to_dask_array()`; training pairs the row blocks of X and "
+            "y, so it needs them. Compute them first: "
+            f"`{name}.compute_chunk_sizes()` (or `df.to_dask_array(lengths=True)`)."
+        )
+    return a
+
+
 class DaskBackend:
     """Dask arrays: the same interface as ``_backends.InMemory``, on the workers."""
 
@@ -67,6 +96,7 @@ class DaskBackend:
                 "early_stopping is not supported on Dask input; pass NumPy arrays "
                 "or set early_stopping=False."
             )
+        X = _known_array(X, "X")
         if X.ndim != 2:
             raise ValueError(f"Expected a 2-D Dask array X, got {X.ndim} dimensions.")
         if continuing and X.shape[1] != estimator.n_features_in_:
@@ -82,7 +112,7 @@ class DaskBackend:
         )
         if X.dtype != dtype:
             X = X.astype(dtype)
-        y = da.asarray(y)
+        y = _known_array(y, "y")
         if y.ndim != 1:
             raise ValueError(
                 "Dask input supports class labels y of shape (n_samples,) only."
@@ -94,16 +124,20 @@ class DaskBackend:
             )
         y = y.rechunk((X.chunks[0],)).map_blocks(checked_label_block, dtype=y.dtype)
         if sample_weight is not None:
-            sample_weight = da.asarray(sample_weight)
+            if dask.is_dask_collection(sample_weight):
+                # One number per row, checked in memory: computed first, so its
+                # chunk sizes need not be known.
+                sample_weight = _array(sample_weight, "sample_weight").compute()
+            sample_weight = np.asarray(sample_weight)
             if sample_weight.shape != (X.shape[0],):
                 raise ValueError(
                     f"sample_weight.shape == {sample_weight.shape}, expected "
                     f"({X.shape[0]},)!"
                 )
-            # One number per row: checked and scaled in memory, against a stand-in
-            # for X of which only the number of rows and the dtype are read.
+            # Checked and scaled against a stand-in for X of which only the number
+            # of rows and the dtype are read.
             rows = np.empty((X.shape[0], 0), X.dtype)
-            sample_weight = checked_sample_weight(sample_weight.compute(), rows)
+            sample_weight = checked_sample_weight(sample_weight, rows)
             sample_weight = da.from_array(sample_weight, chunks=(X.chunks[0],))
         return FitInputs(
             X=X,
@@ -186,19 +220,44 @@ class DaskFullBatch:
             arrays = list(self._persisted)
         if sample_weight is None:
             self._blocks.append([None] * len(self._blocks[0]))
-        # The block checks run here, when the blocks are first computed.
+        # A bad label surfaces here; a bad block of X here or, on a cluster, at the
+        # first epoch (in blas_threads).
         n_outputs = weights[-1].shape[0]
-        counts = da.bincount(
-            arrays[1],
-            weights=arrays[2] if sample_weight is not None else None,
-            minlength=max(n_outputs, 2),
-        ).compute()
+        with self._released_on_error():
+            counts = da.bincount(
+                arrays[1],
+                weights=arrays[2] if sample_weight is not None else None,
+                minlength=max(n_outputs, 2),
+            ).compute()
         self.total_weight = float(np.sum(counts))
         self._counts = counts
 
+    @contextmanager
+    def _released_on_error(self):
+        """Release the blocks if the body raises: the exception's traceback keeps
+        this object alive, and with it the blocks in the workers' memory (a
+        successful fit drops the object, which releases them)."""
+        try:
+            yield
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self):
+        """Let the workers (or the local scheduler) drop the blocks now."""
+        if self._blocks is None:
+            return
+        if self._client is not None:
+            for future in (f for blocks in self._blocks for f in blocks):
+                if future is not None:
+                    future.release()
+        self._blocks = self._persisted = None
+
     def blas_threads(self):
-        """No change on the client: the products run on the workers."""
-        return nullcontext()
+        """The context the training loop runs in: no change of BLAS threads on the
+        client (the products run on the workers), and the blocks are released if
+        training fails (by an error found in a block, or divergence)."""
+        return self._released_on_error()
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""
@@ -217,7 +276,12 @@ class DaskFullBatch:
                 need_grad=need_grad,
                 pure=False,
             )
-            return self._client.gather(futures)
+            try:
+                return self._client.gather(futures)
+            finally:
+                # A failed gather's traceback holds them (see _released_on_error).
+                for future in futures:
+                    future.release()
         # One key for this epoch's weights, shared by every block's task.
         shared = dask.delayed(params, traverse=False)
         tasks = [
@@ -258,7 +322,9 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
     rounding (coefficients within ~1e-12 relative). ``n_iter_`` is the same unless
     an epoch's improvement falls within rounding of ``tol`` -- then the two fits may
     stop one epoch apart. ``early_stopping`` and multilabel targets are not
-    supported on Dask input.
+    supported for training on Dask input (a model fitted on multilabel targets in
+    memory predicts Dask input). Training needs Dask arrays with known chunk sizes;
+    prediction does not (its blocks are independent).
 
     Examples
     --------
@@ -312,15 +378,20 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
 
         Returns
         -------
-        y : dask.array.Array or ndarray of shape (n_samples,)
-            The parent's labels, block by block for Dask input.
+        y : dask.array.Array or ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The parent's labels (multilabel: indicators), block by block for Dask
+            input.
         """
         if not isinstance(X, da.Array):
             return super().predict(X)
         check_is_fitted(self)
-        return self._blockwise(
-            X.rechunk({1: -1}), "predict", drop_axis=1, dtype=self.classes_.dtype
-        )
+        X = X.rechunk({1: -1})
+        if self._multilabel:
+            # One 0/1 indicator per label (``_targets.decode``'s int64), per row.
+            return self._blockwise(
+                X, "predict", chunks=(X.chunks[0], (self.n_outputs_,)), dtype=np.int64
+            )
+        return self._blockwise(X, "predict", drop_axis=1, dtype=self.classes_.dtype)
 
     def to_local(self):
         """A plain :class:`SigmoidMSEClassifier` with the same parameters and state.

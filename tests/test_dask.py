@@ -206,3 +206,154 @@ def test_a_poor_fit_warns_on_dask_as_in_memory(client, digits_scaled):
         est.fit(da.from_array(X, chunks=(600, 64)), da.from_array(y == 3, 600))
     assert est.n_iter_ == ref.n_iter_
     assert est.loss_reduction_ == pytest.approx(ref.loss_reduction_, rel=1e-9)
+
+
+def _rows_of_unknown_count(X_dask):
+    """``X_dask``'s rows with a positive pixel 10: Dask does not know the blocks'
+    lengths (NaN chunk sizes) until they are computed."""
+    return X_dask[X_dask[:, 10] > 0]
+
+
+@pytest.mark.parametrize("chunk_sizes", ["known", "unknown"])
+def test_multilabel_model_predicts_dask_input_as_in_memory(
+    client, digits_scaled, chunk_sizes
+):
+    X, y = digits_scaled
+    Y = np.column_stack([y % 2, y > 4, y == 0]).astype(int)
+    # Dask fits take class labels only; the model is fitted in memory.
+    est = DaskSigmoidMSEClassifier(learning_rate=4.0, max_iter=60, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, Y)
+    X_dask = da.from_array(X, chunks=(500, 32))
+    if chunk_sizes == "unknown":
+        X_dask, X = _rows_of_unknown_count(X_dask), X[X[:, 10] > 0]
+    labels, proba = est.predict(X_dask), est.predict_proba(X_dask)
+    assert isinstance(labels, da.Array) and isinstance(proba, da.Array)
+    expected = est.predict(X)
+    assert 0 < expected.mean() < 1  # not a constant prediction
+    np.testing.assert_array_equal(labels.compute(), expected)
+    np.testing.assert_array_equal(proba.compute(), est.predict_proba(X))
+    assert labels.dtype == expected.dtype
+
+
+def test_dask_dataframes_are_refused_with_the_remedy(client, digits_scaled):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y = digits_scaled
+    frame = dd.from_pandas(pd.DataFrame(X), npartitions=3)
+    labels = dd.from_pandas(pd.Series(y), npartitions=3)
+    remedy = r"Dask DataFrames and Series are not supported.*to_dask_array\(lengths"
+    with pytest.raises(TypeError, match=remedy):
+        DaskSigmoidMSEClassifier().fit(frame, y)
+    with pytest.raises(TypeError, match=remedy):
+        DaskSigmoidMSEClassifier().fit(da.from_array(X), labels)
+    # Without lengths=True the partitions' lengths stay unknown.
+    with pytest.raises(ValueError, match=r"X has unknown chunk sizes.*compute_chunk"):
+        DaskSigmoidMSEClassifier().fit(frame.to_dask_array(), y)
+    est = DaskSigmoidMSEClassifier(max_iter=3, tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(frame.to_dask_array(lengths=True), labels.to_dask_array(lengths=True))
+    assert est.n_features_in_ == 64
+
+
+@pytest.mark.parametrize("unknown", ["X", "y"])
+def test_unknown_chunk_sizes_are_refused_with_the_remedy(
+    client, digits_scaled, unknown
+):
+    X, y = digits_scaled
+    kept = X[:, 10] > 0
+    given = dict(X=da.from_array(X[kept], 600), y=da.from_array(y[kept], 600))
+    given[unknown] = da.from_array(dict(X=X, y=y)[unknown], 600)[
+        da.from_array(kept, 600)
+    ]
+    remedy = rf"^{unknown} has unknown chunk sizes .*{unknown}\.compute_chunk_sizes\(\)"
+    with pytest.raises(ValueError, match=remedy):
+        DaskSigmoidMSEClassifier().fit(**given)
+    # The remedy: the same input, once its chunk sizes are computed, trains.
+    given[unknown].compute_chunk_sizes()
+    est = DaskSigmoidMSEClassifier(max_iter=3, tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(**given)
+
+
+def test_sample_weight_of_unknown_chunk_sizes_is_used(client, digits_scaled):
+    # The weights are checked in memory: their chunk sizes need not be known.
+    X, y = digits_scaled
+    w = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
+    params = dict(max_iter=3, tol=0, random_state=0)
+    X_dask = da.from_array(X, chunks=(600, 64))
+    unknown_w = da.from_array(np.r_[w, -w], 600)[
+        da.arange(2 * len(w), chunks=600) < len(w)
+    ]
+    assert np.isnan(unknown_w.shape[0])
+    with pytest.warns(ConvergenceWarning):
+        ref = SigmoidMSEClassifier(**params).fit(X, y, sample_weight=w)
+    with pytest.warns(ConvergenceWarning):
+        est = DaskSigmoidMSEClassifier(**params).fit(X_dask, y, sample_weight=unknown_w)
+    assert max_rel(est, ref) < 1e-10
+
+
+def _held_by(client):
+    """The keys the client holds futures of, and those the workers hold data of."""
+    return set(client.futures), set(client.who_has())
+
+
+def _eventually(condition, timeout=5.0):
+    """Whether ``condition()`` becomes true within ``timeout`` seconds (futures are
+    released on the client's event loop, asynchronously)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.parametrize("failure", ["NaN in a block", "divergence"])
+def test_a_failed_fit_releases_its_blocks_on_the_cluster(
+    client, digits_scaled, failure
+):
+    X, y = digits_scaled
+    params = dict(max_iter=15, tol=1e9, random_state=0)
+    if failure == "NaN in a block":
+        X = X.copy()
+        X[1500, 5] = np.nan  # in the last block: a worker finds it
+    else:
+        params["learning_rate"] = 1e200
+    with pytest.raises(ValueError) as in_memory:
+        SigmoidMSEClassifier(**params).fit(X, y)
+    futures_before, data_before = _held_by(client)
+    X_dask = da.from_array(X, chunks=(600, 64))
+    with pytest.raises(ValueError) as on_dask:
+        DaskSigmoidMSEClassifier(**params).fit(X_dask, da.from_array(y, 600))
+    assert str(on_dask.value).splitlines()[0] == str(in_memory.value).splitlines()[0]
+    # The exception (kept here, as in any traceback) must not keep the blocks.
+    assert _eventually(
+        lambda: (
+            _held_by(client)[0] <= futures_before and _held_by(client)[1] <= data_before
+        )
+    ), _held_by(client)
+
+
+def test_warm_start_on_other_features_gets_the_in_memory_error(client, digits_scaled):
+    X, y = digits_scaled
+    X_dask = da.from_array(X, chunks=(600, 64))
+    params = dict(max_iter=3, tol=0, warm_start=True, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        in_memory_est = DaskSigmoidMSEClassifier(**params).fit(X, y)
+    with pytest.raises(ValueError) as in_memory:
+        in_memory_est.fit(X[:, :10], y)
+    assert "X has 10 features, but DaskSigmoidMSEClassifier is expecting 64" in str(
+        in_memory.value
+    )
+    est = DaskSigmoidMSEClassifier(**params)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X_dask, y)
+    coefs = [c.copy() for c in est.coefs_]
+    with pytest.raises(ValueError) as on_dask:
+        est.fit(X_dask[:, :10], y)
+    assert str(on_dask.value) == str(in_memory.value)
+    # A refused fit leaves the fitted model as it was.
+    assert all(np.array_equal(a, b) for a, b in zip(est.coefs_, coefs))
