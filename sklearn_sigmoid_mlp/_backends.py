@@ -95,6 +95,18 @@ class InMemory:
         if sample_weight is None:
             train.append(None)
             held_out.append(None)
+        else:
+            # Both losses are means weighted by sample_weight: each part needs
+            # some weight.
+            for part, name in ((train, "training"), (held_out, "held-out")):
+                if not float(namespace_of(part[2]).sum(part[2])) > 0:
+                    raise ValueError(
+                        f"early_stopping=True: the {name} part of the split "
+                        f"(validation_fraction={fraction}) has sample_weight zero "
+                        "on every row, and its loss is a mean weighted by it. "
+                        "Give weight to more rows, change validation_fraction, or "
+                        "set early_stopping=False."
+                    )
         return (*train, tuple(held_out))
 
     @staticmethod

@@ -7,7 +7,9 @@ library, a Dask cluster) in a backend chosen by the input (``_backends.py``).
 """
 
 import copy
+import math
 import warnings
+from contextlib import closing
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from types import SimpleNamespace
@@ -21,6 +23,12 @@ from sklearn.utils.validation import check_is_fitted
 from . import _targets
 from ._arrays import copy_of, move_to, namespace_of, to_numpy
 from ._backends import backend_for
+from ._diagnosis import (
+    largest_input,
+    max_iter_message,
+    poor_fit_message,
+    saturated_share,
+)
 from ._doc_links import DocLinkMixin
 from ._fixes import (
     CallbackSupportMixin,
@@ -34,6 +42,14 @@ from ._fixes import (
 from ._network import init_weights, predict_outputs
 from ._training import PoorFitWarning, learned_little, loss_reduction, train
 from ._validation import checked_X
+
+# Attributes scikit-learn's callback machinery (>= 1.9) keeps on an estimator while
+# it fits: not part of a model.
+_FIT_IN_PROGRESS = (
+    "_callback_fit_ctx",
+    "_skl_callbacks_to_teardown",
+    "_parent_callback_ctx",
+)
 
 
 @dataclass
@@ -96,7 +112,8 @@ class SigmoidMSEClassifier(
         ``random_state=s`` draws the same weights as ``np.random.seed(s)`` followed
         by the notebook's ``np.random.rand`` calls.
     verbose : bool, default=False
-        Print ``Iteration %d, loss = %.8f`` after every epoch, as ``MLPClassifier``.
+        Print ``Iteration %d, loss = %.8f`` after every epoch, as ``MLPClassifier``
+        (epochs numbered from 1 in each call to ``fit``).
 
     Attributes
     ----------
@@ -130,11 +147,12 @@ class SigmoidMSEClassifier(
         notebook's run), 0 or below for a model that learned nothing; below 0.1,
         ``fit`` warns with :class:`PoorFitWarning`. NaN if no target varies.
     validation_scores_ : list of float or None
-        Held-out accuracy after each epoch with ``early_stopping`` (over warm
-        starts), else None.
+        Held-out accuracy after each epoch with ``early_stopping``, else None.
+        Aligned with ``loss_curve_`` over warm starts: once any fit of the model
+        used early stopping, one entry per epoch, NaN for epochs trained without.
     validation_loss_curve_ : list of float or None
         Held-out loss after each epoch with ``early_stopping`` (what the stopping
-        rule monitors), else None.
+        rule monitors), else None; aligned as ``validation_scores_``.
     best_validation_score_ : float or None
         Held-out accuracy of the kept weights (the epoch of lowest validation
         loss) with ``early_stopping``, else None.
@@ -170,8 +188,10 @@ class SigmoidMSEClassifier(
     weight and bias then moves by ``-(learning_rate / m) · Σ_j gradient_j``.
 
     **Stopping rule.** Let ``L_0`` be the loss before training and ``L_t`` the loss
-    after epoch ``t`` (counted from 1). After epoch ``t``, training stops if ``t`` is at
-    least 12 and each of the last ``n_iter_no_change`` epochs had
+    after epoch ``t``, counted from 1 in each call to ``fit`` (a warm start's
+    too, as ``MLPClassifier`` numbers ``n_iter_`` and its ``verbose`` lines; a
+    callback sees one task per epoch of the call). After epoch ``t``, training
+    stops if ``t`` is at least 12 and each of the last ``n_iter_no_change`` epochs had
     ``L_{t-1} - L_t < tol`` (with the default 1: this epoch did); an epoch that
     increases the loss therefore counts as no improvement. Otherwise training ends
     after ``max_iter`` epochs with a :class:`~sklearn.exceptions.ConvergenceWarning`.
@@ -285,6 +305,14 @@ class SigmoidMSEClassifier(
                 "instead. There is no learning-rate schedule: a fixed step on the "
                 "mean gradient is part of the notebook's algorithm."
             )
+        # bool is an Integral in Python: True would pass the constraints as 1.
+        for name in ("max_iter", "n_iter_no_change"):
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)):
+                raise InvalidParameterError(
+                    f"The '{name}' parameter of {type(self).__name__} must be an int "
+                    f"in the range [1, inf); got the bool {value!r} instead."
+                )
         super()._validate_params()
 
     # --- public training API ------------------------------------------------------
@@ -357,14 +385,14 @@ class SigmoidMSEClassifier(
         )
         start = self._starting_point(backend, inputs.X, targets, continuing)
         batch, validation = self._batches(backend, inputs, targets, start, incremental)
-        result = self._train(batch, validation, start, inputs, targets, incremental)
-        self._commit(
-            self._fitted_state(
+        with closing(batch):  # what the batch holds is released, failed fit or not
+            result = self._train(batch, validation, start, inputs, targets, incremental)
+            state = self._fitted_state(
                 backend, batch, targets, start, result, inputs, incremental
             )
-        )
+        self._commit(state)
         if not incremental:
-            for message, category in self._fit_warnings(result):
+            for message, category in self._fit_warnings(result, inputs.X):
                 # _fit, fit, _fit_context's wrapper: point at the caller's fit.
                 warnings.warn(message, category, stacklevel=4)
         return self
@@ -504,7 +532,6 @@ class SigmoidMSEClassifier(
                 max_iter=max_epochs,
                 tol=self.tol,
                 n_iter_no_change=self._patience(),
-                first_epoch=len(start.loss_curve) + 1,
                 validation=validation,
                 on_epoch=on_epoch,
                 stopping_rule=not incremental,
@@ -532,6 +559,9 @@ class SigmoidMSEClassifier(
         prior_loss = batch.prior_loss()
         loss_curve = start.loss_curve + result.loss_curve
         early = self.early_stopping and not incremental
+        validation_scores, validation_loss_curve = _validation_history(
+            start, result, early
+        )
         state = dict(
             classes_=classes,
             _multilabel=targets.multilabel,
@@ -553,14 +583,8 @@ class SigmoidMSEClassifier(
             n_layers_=len(batch.weights) + 1,
             out_activation_="logistic",
             loss_reduction_=loss_reduction(result.kept_loss, prior_loss),
-            validation_scores_=(
-                start.validation_scores + result.validation_scores if early else None
-            ),
-            validation_loss_curve_=(
-                start.validation_loss_curve + result.validation_loss_curve
-                if early
-                else None
-            ),
+            validation_scores_=validation_scores,
+            validation_loss_curve_=validation_loss_curve,
             best_validation_score_=(
                 result.validation_scores[result.kept_index] if early else None
             ),
@@ -571,16 +595,37 @@ class SigmoidMSEClassifier(
         return state
 
     def _commit(self, state):
-        """Step 6b: the new model replaces the old one in one step."""
-        if "feature_names_in_" not in state:
-            vars(self).pop("feature_names_in_", None)
-        vars(self).update(state)
+        """Step 6b: the new model replaces the old one in one step.
+
+        A new ``__dict__`` is built aside and swapped in by one assignment, so that
+        a reader in another thread (``predict``, ``pickle``) sees the old model or
+        the new one, never a mix (a refit without feature names drops the old ones).
+        """
+        new = {k: v for k, v in vars(self).items() if k != "feature_names_in_"}
+        new.update(state)
+        self.__dict__ = new
+
+    def __getstate__(self):
+        """The model without what a fit in progress keeps on it.
+
+        scikit-learn's callback machinery adds and removes attributes on the
+        estimator during ``fit``; a copy taken in one step (not the live
+        ``__dict__``, which ``pickle`` would iterate while another thread's fit
+        changes it) without them is the last committed model.
+        """
+        state = dict(vars(self))
+        for transient in _FIT_IN_PROGRESS:
+            state.pop(transient, None)
+        return state
 
     # --- helpers of the steps -------------------------------------------------------
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if np.ndim(sizes) != 0 or isinstance(sizes, Integral):
+            sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        else:  # a 0-d array: neither an int nor a sequence
+            sizes = None
         if not sizes or any(
             isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in sizes
         ):
@@ -611,42 +656,39 @@ class SigmoidMSEClassifier(
         ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
         return ctx
 
-    def _fit_warnings(self, result):
+    def _fit_warnings(self, result, X):
         """``(message, category)`` of each warning this fit's result calls for."""
         found = []
         if result.stopped_by == "max_iter":
-            found.append(
-                (
-                    f"Gradient descent: Maximum iterations (max_iter={self.max_iter}) "
-                    "reached and the optimization hasn't converged yet; increase "
-                    "max_iter or tol.",
-                    ConvergenceWarning,
-                )
-            )
+            found.append((max_iter_message(self.max_iter), ConvergenceWarning))
         if learned_little(self.loss_reduction_):
-            found.append((self._poor_fit_message(result), PoorFitWarning))
+            found.append((self._poor_fit_message(result, X), PoorFitWarning))
         return found
 
-    def _poor_fit_message(self, result):
-        monitored = "validation loss" if self.early_stopping else "loss"
-        patience = self._patience()
-        why = {
-            "tol": f"Training stopped because the {monitored} improved by less than "
-            f"tol={self.tol} in {patience} consecutive epoch(s).",
-            "max_iter": f"Training reached max_iter={self.max_iter}.",
-            "callback": "A callback stopped training.",
-        }[result.stopped_by]
-        kept = len(self.loss_curve_) - len(result.loss_curve) + result.kept_index + 1
-        return (
-            "The fitted model is barely better than predicting the class "
-            f"frequencies: with the weights of epoch {kept} its training loss is "
-            f"{result.kept_loss:.4g} against {self._prior_loss:.4g} for that constant "
-            f"prediction (loss_reduction_ = {self.loss_reduction_:.3f}; the "
-            f"notebook's digits run reaches 0.81). {why} Try a smaller tol (now "
-            f"{self.tol}, e.g. 1e-6) or a larger n_iter_no_change (now {patience}) "
-            "to train past a plateau, another learning_rate (now "
-            f"{self.learning_rate}; too large a step saturates every unit), and "
-            "input features scaled to order 1 (FixedScaler, StandardScaler)."
+    def _poor_fit_message(self, result, X):
+        """The numbers, and the cause found on the training rows ``X`` (in memory;
+        not for a Dask array, which would be computed again)."""
+        saturated = input_scale = None
+        if backend_for(X).__name__ == "InMemory":
+            X = to_numpy(X)
+            weights = [c.T for c in self.coefs_]
+            saturated = saturated_share(predict_outputs(X, weights, self.intercepts_))
+            input_scale = largest_input(X)
+        return poor_fit_message(
+            loss=result.kept_loss,
+            prior_loss=self._prior_loss,
+            reduction=self.loss_reduction_,
+            epoch=result.kept_index + 1,
+            stopped_by=result.stopped_by,
+            monitored="validation loss" if self.early_stopping else "loss",
+            params=dict(
+                learning_rate=self.learning_rate,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self._patience(),
+            ),
+            saturated=saturated,
+            input_scale=input_scale,
         )
 
     # --- prediction -------------------------------------------------------------------
@@ -670,6 +712,10 @@ class SigmoidMSEClassifier(
         weights = [c.T for c in model.coefs_]
         return model, predict_outputs(X, weights, model.intercepts_)
 
+    # Saturated outputs are exact 0s and 1s, and tiny ones may underflow: the
+    # probabilities and their logarithms have the right limits whatever the
+    # caller's np.errstate (MLPClassifier's predictions work under "raise" too).
+
     def predict_proba(self, X):
         """Class probabilities from the sigmoid outputs.
 
@@ -690,17 +736,8 @@ class SigmoidMSEClassifier(
 
     def _proba(self, X, method):
         model, out = self._outputs(X, method)
-        xp = namespace_of(out)
-        if model._multilabel:
-            return out
-        if out.shape[1] == 1:
-            return xp.concat([1 - out, out], axis=1)
-        total = xp.sum(out, axis=1, keepdims=True)
-        dead = total == 0
-        if not bool(xp.any(dead)):
-            return out / total
-        uniform = xp.full_like(out, 1.0 / out.shape[1])
-        return xp.where(dead, uniform, out / xp.where(dead, xp.ones_like(total), total))
+        with np.errstate(under="ignore"):
+            return _probabilities(out, model._multilabel)
 
     def decision_function(self, X):
         """Confidence scores: the logit ``log(f / (1 - f))`` of the sigmoid outputs.
@@ -721,7 +758,7 @@ class SigmoidMSEClassifier(
         """
         _, out = self._outputs(X, "decision_function")
         xp = namespace_of(out)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", under="ignore"):
             scores = xp.log(out) - xp.log1p(-out)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
@@ -739,7 +776,7 @@ class SigmoidMSEClassifier(
             ``log(predict_proba(X))``; ``-inf`` where a probability is 0.
         """
         proba = self._proba(X, "predict_log_proba")
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", under="ignore"):
             return namespace_of(proba).log(proba)
 
     def predict(self, X):
@@ -765,6 +802,44 @@ class SigmoidMSEClassifier(
         )
         # Numeric labels follow X to its namespace and device; strings stay NumPy.
         return labels if labels.dtype.kind in "OUS" else move_to(labels, out)
+
+
+def _probabilities(out, multilabel):
+    """``predict_proba`` from the network's outputs (see its docstring)."""
+    xp = namespace_of(out)
+    if multilabel:
+        return out
+    if out.shape[1] == 1:
+        return xp.concat([1 - out, out], axis=1)
+    total = xp.sum(out, axis=1, keepdims=True)
+    dead = total == 0
+    if not bool(xp.any(dead)):
+        return out / total
+    uniform = xp.full_like(out, 1.0 / out.shape[1])
+    return xp.where(dead, uniform, out / xp.where(dead, xp.ones_like(total), total))
+
+
+def _validation_history(start, result, early):
+    """``validation_scores_`` and ``validation_loss_curve_`` of the new model.
+
+    One entry per entry of ``loss_curve_`` once any fit of the model held out a
+    validation set, NaN for the epochs trained without one (a warm start that
+    switches early stopping on or off stays aligned with the epochs); None while
+    none did.
+    """
+    if not early and not start.validation_scores:
+        return None, None
+    n_new = len(result.loss_curve)
+    # Epochs of the model so far that had no hold-out (before the first that did).
+    gap = [math.nan] * (len(start.loss_curve) - len(start.validation_scores))
+    if early:
+        new_scores, new_losses = result.validation_scores, result.validation_loss_curve
+    else:
+        new_scores = new_losses = [math.nan] * n_new
+    return (
+        gap + start.validation_scores + new_scores,
+        gap + start.validation_loss_curve + new_losses,
+    )
 
 
 def _accuracy(y_true, y_pred, sample_weight):

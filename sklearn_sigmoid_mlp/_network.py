@@ -512,6 +512,9 @@ class FullBatch:
         sizes = [self.weights[0].shape[1], *(w.shape[0] for w in self.weights)]
         return blas_threads_for(self.block_size, sizes)
 
+    def close(self):
+        """Nothing to release early: the buffers go with this object."""
+
     def prior_loss(self):
         """Loss of the best constant prediction, ``1/2 · Σ_k p_k (1 - p_k)``.
 
@@ -653,7 +656,9 @@ def predict_outputs(X, weights, biases):
     reach = float(np.abs(weights[0]).sum(axis=1).max())
     safe_scale = np.finfo(dtype).max / 4 / max(reach, 1.0)
     risky = []
-    with np.errstate(over="ignore", invalid="ignore"):
+    # Overflow and underflow in exp have the right limits (0 and 1); the risky
+    # rows' inf - inf is recomputed below.
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for rows in gen_batches(n_samples, block_size):
             start, stop = rows.start, rows.stop
             X_block = X[start:stop]

@@ -133,6 +133,7 @@ class FixedScaler(DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEsti
                     accept_sparse=("csr", "csc"),
                     dtype=_float_dtypes(X),
                     estimator=self,
+                    input_name="X",
                 )
         center, scale = self._constants(X.shape[1], numpy_dtype(X))
         if sp.issparse(X) and np.any(center != 0):

@@ -6,6 +6,7 @@ targets are kept as small integer class codes (one-hot rows are made block by bl
 when training); a multilabel indicator matrix as 0/1 bytes, units × rows.
 """
 
+from numbers import Number
 from types import SimpleNamespace
 
 import numpy as np
@@ -20,6 +21,50 @@ from sklearn.utils.multiclass import (
 from ._fixes import _check_partial_fit_first_call
 
 SUPPORTED = ("binary", "multiclass", "multilabel-indicator")
+
+
+def check_labels(y):
+    """Refuse labels that are missing or of mixed types, naming them.
+
+    Only object arrays can hold either (``None``, NaN, ``pd.NA``; strings beside
+    numbers); sorting them for ``classes_`` would otherwise fail with an error that
+    does not mention ``y``.
+    """
+    if y is None or sp.issparse(y) or np.asarray(y).dtype != object:
+        return  # (a missing y gets scikit-learn's own message)
+    values = np.asarray(y).ravel()
+    missing = np.flatnonzero([_is_missing(v) for v in values])
+    if missing.size:
+        raise ValueError(
+            f"y has {missing.size} missing label(s) ({values[missing[0]]!r} at row "
+            f"{missing[0]}): every sample needs a class. Drop those rows or fill "
+            "them in."
+        )
+    kinds = {_kind(v) for v in values}
+    if len(kinds) > 1:
+        examples = {_kind(v): v for v in values}
+        shown = ", ".join(f"{kind} ({examples[kind]!r})" for kind in sorted(kinds))
+        raise ValueError(
+            f"y mixes labels of different types: {shown}. Labels must be all "
+            "strings or all numbers; convert them, e.g. with y.astype(str)."
+        )
+
+
+def _is_missing(value):
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except TypeError:  # pd.NA: its comparisons are NA, whose truth is ambiguous
+        return True
+
+
+def _kind(value):
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (Number, np.number, np.bool_)):
+        return "number"
+    return type(value).__name__
 
 
 def check_target_type(y):

@@ -164,7 +164,6 @@ def train(
     max_iter,
     tol,
     n_iter_no_change=1,
-    first_epoch=1,
     validation=None,
     on_epoch=None,
     stopping_rule=True,
@@ -173,7 +172,9 @@ def train(
 
     One forward pass per epoch serves both the loss after the previous update and the
     gradient of the next one. ``batch.weights`` and ``batch.biases`` are updated in
-    place.
+    place. Epochs are numbered from 1 in each run, a warm start's too (as
+    ``MLPClassifier`` numbers its ``verbose`` lines and ``n_iter_``): the stopping
+    rule's 12-epoch minimum, ``on_epoch`` and the messages use these numbers.
 
     Parameters
     ----------
@@ -189,8 +190,6 @@ def train(
     n_iter_no_change : int, default=1
         Stop after this many consecutive epochs without improvement (see
         :func:`should_stop`).
-    first_epoch : int, default=1
-        Number of this run's first epoch, counted over warm starts.
     validation : callable, optional
         Called after each epoch; returns the held-out ``(loss, score)``. When given,
         the validation loss replaces the training loss in the stopping rule, an
@@ -211,18 +210,17 @@ def train(
     params, grads = batch.params, batch.param_grads
     half_mean = 0.5 / batch.total_weight
     step = learning_rate / batch.total_weight
-    last_epoch = first_epoch + max_iter - 1
 
     result = TrainingResult(initial_loss=half_mean * batch.evaluate())
-    _check_finite(result.initial_loss, first_epoch - 1, learning_rate)
+    _check_finite(result.initial_loss, 0, learning_rate)
     previous_loss = result.initial_loss
     best_validation_loss = math.inf
     stale = 0
     best_params = None
-    for epoch in range(first_epoch, last_epoch + 1):
+    for epoch in range(1, max_iter + 1):
         largest = gradient_step(params, grads, step, batch.xp)
         _check_weights(largest, epoch, learning_rate)
-        loss = half_mean * batch.evaluate(need_grad=epoch < last_epoch)
+        loss = half_mean * batch.evaluate(need_grad=epoch < max_iter)
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)
         stop_requested = on_epoch is not None and on_epoch(epoch, loss)

@@ -15,6 +15,7 @@ from sklearn.utils.validation import validate_data
 
 from ._arrays import namespace_of, to_numpy
 from ._fixes import _check_sample_weight, _get_feature_names, get_namespace
+from ._targets import check_labels
 
 
 def _float_dtypes(X):
@@ -60,6 +61,7 @@ def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
     fitted model, as ``validate_data(reset=False)`` checks.
     """
     y = to_numpy(y)  # labels are handled in NumPy, whatever X is
+    check_labels(y)
     options = dict(accept_sparse="csr", multi_output=True, dtype=_float_dtypes(X))
     with np.errstate(over="ignore", invalid="ignore"):
         if continuing:
@@ -92,11 +94,13 @@ def checked_sample_weight(sample_weight, X):
     """
     if sample_weight is None:
         return None
-    xp, _ = get_namespace(X)
+    xp = namespace_of(X)
     sample_weight = _check_sample_weight(
         to_numpy(sample_weight) if xp is np else sample_weight,
         X,
-        dtype=X.dtype,
+        # NumPy: checked and scaled in float64 before taking float32 X's dtype,
+        # where weights above 3.4e38 would be infinite.
+        dtype=np.float64 if xp is np else X.dtype,
         ensure_non_negative=True,
     )
     largest = float(xp.max(sample_weight))
@@ -111,7 +115,8 @@ def checked_sample_weight(sample_weight, X):
             f"{largest:.3g}, below {np.finfo(np.float64).tiny:.3g}); multiply it by "
             "a constant, which does not change the model."
         )
-    return sample_weight / largest
+    sample_weight = sample_weight / largest
+    return sample_weight.astype(X.dtype, copy=False) if xp is np else sample_weight
 
 
 def checked_block(estimator, X):
@@ -128,5 +133,6 @@ def checked_block(estimator, X):
 
 def checked_label_block(y):
     """One block of a Dask ``y``: 1-D, finite, with the in-memory messages."""
+    check_labels(y)
     y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"))
     return y

@@ -12,7 +12,7 @@ Needs the ``dask`` extra: ``pip install '.[dask]'`` from a clone.
 """
 
 import math
-from contextlib import contextmanager
+from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
@@ -221,30 +221,26 @@ class DaskFullBatch:
         if sample_weight is None:
             self._blocks.append([None] * len(self._blocks[0]))
         # A bad label surfaces here; a bad block of X here or, on a cluster, at the
-        # first epoch (in blas_threads).
+        # first epoch (fit then closes this batch).
         n_outputs = weights[-1].shape[0]
-        with self._released_on_error():
+        try:
             counts = da.bincount(
                 arrays[1],
                 weights=arrays[2] if sample_weight is not None else None,
                 minlength=max(n_outputs, 2),
             ).compute()
+        except BaseException:
+            # The exception's traceback keeps this object, and with it the
+            # blocks, alive: release them now.
+            self.close()
+            raise
         self.total_weight = float(np.sum(counts))
         self._counts = counts
 
-    @contextmanager
-    def _released_on_error(self):
-        """Release the blocks if the body raises: the exception's traceback keeps
-        this object alive, and with it the blocks in the workers' memory (a
-        successful fit drops the object, which releases them)."""
-        try:
-            yield
-        except BaseException:
-            self._release()
-            raise
-
-    def _release(self):
-        """Let the workers (or the local scheduler) drop the blocks now."""
+    def close(self):
+        """Let the workers (or the local scheduler) drop the blocks now: ``fit``
+        calls this when training ends, and a failed fit's traceback would
+        otherwise keep them in the workers' memory."""
         if self._blocks is None:
             return
         if self._client is not None:
@@ -254,10 +250,8 @@ class DaskFullBatch:
         self._blocks = self._persisted = None
 
     def blas_threads(self):
-        """The context the training loop runs in: no change of BLAS threads on the
-        client (the products run on the workers), and the blocks are released if
-        training fails (by an error found in a block, or divergence)."""
-        return self._released_on_error()
+        """No change on the client: the products run on the workers."""
+        return nullcontext()
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""

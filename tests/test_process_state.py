@@ -51,9 +51,7 @@ def _hooked(hook, **params):
 
 
 # Fits here stop at max_iter on purpose; the warning says so, and is not the point.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
