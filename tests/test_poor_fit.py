@@ -5,6 +5,7 @@ The cases are the ones users met on their first day, on digits scaled by
 FixedScaler with a stratified 25 % hold-out.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -14,18 +15,26 @@ from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_sigmoid_mlp import FixedScaler, PoorFitWarning, SigmoidMSEClassifier
 
-# The message gives the numbers and every remedy.
-REMEDIES = (
-    r"barely better than predicting the class frequencies: with the weights of "
-    r"epoch \d+ its training loss is [\d.]+ against [\d.]+ .*"
-    r"loss_reduction_ = -?0\.\d{3}.*smaller tol.*n_iter_no_change.*learning_rate.*"
-    r"scaled to order 1"
+# The message gives the numbers, then one cause and the remedy for it.
+NUMBERS = (
+    r"(barely better|worse) than predicting the class frequencies: with the weights "
+    r"of epoch \d+ of this fit its training loss is [\d.]+ against [\d.]+ .*"
+    r"loss_reduction_ = -?0\.\d{3}"
 )
+PLATEAU = NUMBERS + r".*a plateau.*smaller tol .*larger n_iter_no_change"
+
+
+def _poor_fit_messages(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [str(w.message) for w in caught if w.category is PoorFitWarning]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +49,7 @@ def split(digits):
 def test_one_digit_against_the_rest_warns_and_tol_1e6_is_the_remedy(split, seed, digit):
     X_train, X_test, y_train, y_test = split
     stuck = SigmoidMSEClassifier(random_state=seed)
-    with pytest.warns(PoorFitWarning, match=REMEDIES) as record:
+    with pytest.warns(PoorFitWarning, match=PLATEAU) as record:
         stuck.fit(X_train, y_train == digit)
     assert "the loss improved by less than tol=0.0001 in 1" in str(record[0].message)
     assert stuck.loss_reduction_ < 0.1
@@ -59,9 +68,20 @@ def test_one_digit_against_the_rest_warns_and_tol_1e6_is_the_remedy(split, seed,
 def test_deeper_networks_on_a_plateau_warn(split, hidden):
     X_train, X_test, y_train, y_test = split
     clf = SigmoidMSEClassifier(hidden_layer_sizes=hidden, random_state=0)
-    with pytest.warns(PoorFitWarning, match=REMEDIES):
+    with pytest.warns(PoorFitWarning, match=PLATEAU):
         clf.fit(X_train, y_train)
     assert clf.n_iter_ < 50 and accuracy_score(y_test, clf.predict(X_test)) < 0.35
+
+
+def test_a_larger_n_iter_no_change_trains_past_the_plateau(split):
+    # The message's other remedy, on the (30, 20) plateau above.
+    X_train, X_test, y_train, y_test = split
+    clf = SigmoidMSEClassifier(
+        hidden_layer_sizes=(30, 20), n_iter_no_change=100, random_state=0
+    )
+    assert not _poor_fit_messages(lambda: clf.fit(X_train, y_train))
+    assert clf.loss_reduction_ > 0.8
+    assert accuracy_score(y_test, clf.predict(X_test)) > 0.9
 
 
 @pytest.mark.parametrize("learning_rate", [100, 1e6])
@@ -70,8 +90,15 @@ def test_a_step_that_saturates_every_unit_warns_naming_learning_rate(
 ):
     X_train, _, y_train, _ = split
     clf = SigmoidMSEClassifier(learning_rate=learning_rate, random_state=0)
-    with pytest.warns(PoorFitWarning, match=rf"learning_rate \(now {learning_rate}"):
+    with pytest.warns(
+        PoorFitWarning,
+        match=NUMBERS + r".*100% of the outputs on the training rows are saturated.*"
+        rf"smaller learning_rate \(now {learning_rate}",
+    ) as record:
         clf.fit(X_train, y_train)
+    # Its loss (0.5) is above the constant prediction's (0.45): said so.
+    assert "worse than predicting the class frequencies" in str(record[0].message)
+    assert "plateau" not in str(record[0].message)
     hidden = expit(X_train @ clf.coefs_[0] + clf.intercepts_[0])
     out = expit(hidden @ clf.coefs_[1] + clf.intercepts_[1])
     assert np.all(out * (1 - out) < 1e-3)  # every output unit saturated
@@ -89,8 +116,43 @@ def test_max_iter_and_warm_start_warn_too(split):
         assert len(clf.loss_curve_) == epochs
         kinds = [w.category for w in record]
         assert kinds == [ConvergenceWarning, PoorFitWarning]
-        assert "Training reached max_iter=20" in str(record[1].message)
-        assert f"weights of epoch {epochs} " in str(record[1].message)
+        assert "raise max_iter" in str(record[0].message)
+        assert "cut by max_iter=20 before the loss" in str(record[1].message)
+        # Epochs are numbered in each call, as n_iter_.
+        assert "weights of epoch 20 of this fit" in str(record[1].message)
+
+
+def test_max_iter_is_the_remedy_when_it_cut_training(split):
+    X_train, X_test, y_train, y_test = split
+    cut = SigmoidMSEClassifier(max_iter=50, tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        cut.fit(X_train, y_train)
+    (message,) = [str(w.message) for w in record if w.category is PoorFitWarning]
+    assert re.search(NUMBERS + r".*cut by max_iter=50.*raise max_iter\.$", message)
+    assert "tol" not in message.split("Training was cut")[1]
+    longer = SigmoidMSEClassifier(max_iter=1000, tol=0, random_state=0)
+    assert not _poor_fit_messages(lambda: longer.fit(X_train, y_train))
+    assert accuracy_score(y_test, longer.predict(X_test)) > 0.9
+
+
+def test_unscaled_features_are_named_and_standard_scaling_is_the_remedy():
+    X, y = load_wine(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, stratify=y, random_state=0
+    )
+    (message,) = _poor_fit_messages(
+        lambda: SigmoidMSEClassifier(random_state=0).fit(X_train, y_train)
+    )
+    assert re.search(
+        NUMBERS + r".*features reach \|x\| = 1[0-9]{3}\b.*"
+        r"StandardScaler",
+        message,
+    )
+    # No figure from digits on other data.
+    assert "0.81" not in message and "digits" not in message
+    scaled = make_pipeline(StandardScaler(), SigmoidMSEClassifier(random_state=0))
+    assert not _poor_fit_messages(lambda: scaled.fit(X_train, y_train))
+    assert accuracy_score(y_test, scaled.predict(X_test)) > 0.9
 
 
 def test_early_stopping_with_its_defaults_learns(split):

@@ -1,0 +1,126 @@
+"""Why a fit learned little, and the remedy measured to work for that cause.
+
+Pure functions of numbers the fit already has (and, for the first two causes, of the
+training rows), so that each message names one cause: a step so large that the
+outputs saturate, inputs far from order 1, training cut by ``max_iter``, or a
+plateau that the stopping rule took for convergence. The remedies are the ones
+``tests/test_poor_fit.py`` shows to work on the case that triggers each message.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+# Share of the training outputs within 1e-6 of 0 or 1 from which the step is the
+# cause. Measured on digits: 1.0 at learning_rate 100 and 1e6, 0.38 at 30, and 0 for
+# every healthy fit and every plateau (0.7 to 10).
+SATURATED_SHARE = 0.25
+
+# Largest |x| from which unscaled inputs are the cause: the sigmoid units saturate
+# on the first product. Digits' raw pixels reach 16; wine's raw features 1680.
+LARGE_INPUT = 100.0
+
+
+def saturated_share(outputs):
+    """Share of the sigmoid outputs within 1e-6 of 0 or 1 (where f·(1-f) < 1e-6).
+
+    Examples
+    --------
+    >>> saturated_share(np.array([[0.0, 0.5], [1.0, 0.9]]))
+    0.5
+    """
+    return float(np.mean(outputs * (1 - outputs) < 1e-6))
+
+
+def largest_input(X):
+    """``max |x|`` over a NumPy or sparse ``X``."""
+    if sp.issparse(X):
+        return float(abs(X).max()) if X.nnz else 0.0
+    return float(np.max(np.abs(X))) if X.size else 0.0
+
+
+def poor_fit_message(
+    *,
+    loss,
+    prior_loss,
+    reduction,
+    epoch,
+    stopped_by,
+    monitored,
+    params,
+    saturated=None,
+    input_scale=None,
+):
+    """The :class:`PoorFitWarning` message: the numbers, one cause, its remedy.
+
+    Parameters
+    ----------
+    loss, prior_loss, reduction : float
+        Training loss of the kept weights, of the constant prediction, and
+        ``loss_reduction_``.
+    epoch : int
+        Epoch of this fit whose weights were kept.
+    stopped_by : {"tol", "max_iter", "callback"}
+    monitored : str
+        "loss" or "validation loss".
+    params : dict
+        ``learning_rate``, ``max_iter``, ``tol`` and ``n_iter_no_change`` (resolved).
+    saturated : float, optional
+        :func:`saturated_share` of the training outputs (None if not computed).
+    input_scale : float, optional
+        :func:`largest_input` of the training rows (None if not computed).
+
+    Returns
+    -------
+    str
+    """
+    worse = round(reduction, 3) < 0  # as printed below
+    head = (
+        "The fitted model is worse than predicting the class frequencies"
+        if worse
+        else "The fitted model is barely better than predicting the class frequencies"
+    )
+    numbers = (
+        f"{head}: with the weights of epoch {epoch} of this fit its training loss is "
+        f"{loss:.4g} against {prior_loss:.4g} for that constant prediction "
+        f"(loss_reduction_ = {reduction:.3f}; a good fit removes most of it, near 1)."
+    )
+    return f"{numbers} {_cause(stopped_by, monitored, params, saturated, input_scale)}"
+
+
+def _cause(stopped_by, monitored, params, saturated, input_scale):
+    if saturated is not None and saturated >= SATURATED_SHARE:
+        return (
+            f"{saturated:.0%} of the outputs on the training rows are saturated (0 or "
+            "1), where the gradient vanishes: the step is too large. Use a smaller "
+            f"learning_rate (now {params['learning_rate']}; the notebook's is 0.7)."
+        )
+    if input_scale is not None and input_scale > LARGE_INPUT:
+        return (
+            f"The input features reach |x| = {input_scale:.4g}, which saturates the "
+            "sigmoid units from the first layer on. Scale them to order 1: "
+            "StandardScaler for most data (FixedScaler is the notebook's scaling "
+            "of 0..16 pixel values)."
+        )
+    if stopped_by == "max_iter":
+        return (
+            f"Training was cut by max_iter={params['max_iter']} before the {monitored} "
+            "stopped improving: raise max_iter."
+        )
+    if stopped_by == "callback":
+        return "A callback stopped training before the model learned."
+    return (
+        f"Training stopped because the {monitored} improved by less than "
+        f"tol={params['tol']} in {params['n_iter_no_change']} consecutive epoch(s): "
+        "a plateau, on which gradient descent on the squared error can sit for "
+        f"long. Train past it with a smaller tol (now {params['tol']}, e.g. 1e-6) or "
+        f"a larger n_iter_no_change (now {params['n_iter_no_change']}, e.g. 100), "
+        "and a max_iter large enough for them."
+    )
+
+
+def max_iter_message(max_iter):
+    """The ``ConvergenceWarning`` of a fit cut by ``max_iter``."""
+    return (
+        f"Gradient descent: Maximum iterations (max_iter={max_iter}) reached and the "
+        "optimization hasn't converged yet; raise max_iter."
+    )
