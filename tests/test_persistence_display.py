@@ -63,15 +63,43 @@ def test_display_overlays_fits_on_one_axes(Xy, plt):
     assert [line.get_label() for line in ax.get_lines()] == ["lr 0.7", "lr 2.0"]
 
 
-def test_display_shows_validation_scores(Xy, plt):
+def test_display_of_an_early_stopped_model_draws_both_losses(Xy, plt):
     X, y = Xy
     clf = SigmoidMSEClassifier(
         early_stopping=True, n_iter_no_change=3, max_iter=60, random_state=0
     ).fit(X / 16, y)
     display = LossCurveDisplay.from_estimator(clf)
-    np.testing.assert_allclose(
-        display.validation_line_.get_ydata(), clf.validation_scores_
-    )
+    training, validation = display.ax_.get_lines()
+    assert (training, validation) == (display.line_, display.validation_loss_line_)
+    np.testing.assert_allclose(validation.get_ydata(), clf.validation_loss_curve_)
+    np.testing.assert_array_equal(validation.get_xdata(), np.arange(1, clf.n_iter_ + 1))
+    assert training.get_color() != validation.get_color()
+    assert training.get_label() == "SigmoidMSEClassifier (training loss)"
+    assert validation.get_label() == "SigmoidMSEClassifier (validation loss)"
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == [training.get_label(), validation.get_label()]
+    assert display.validation_line_ is None and display.score_ax_ is None
+
+
+def test_display_draws_the_validation_score_on_its_own_axis(Xy, plt):
+    X, y = Xy
+    clf = SigmoidMSEClassifier(
+        early_stopping=True, n_iter_no_change=3, max_iter=60, random_state=0
+    ).fit(X / 16, y)
+    display = LossCurveDisplay.from_estimator(clf, label="es", show_score=True)
+    score = display.validation_line_
+    assert score.axes is display.score_ax_ is not display.ax_
+    np.testing.assert_allclose(score.get_ydata(), clf.validation_scores_)
+    colors = {line.get_color() for line in [*display.ax_.get_lines(), score]}
+    assert len(colors) == 3
+    # The legend is on the top axes, naming all three curves.
+    assert display.ax_.get_legend() is None
+    legend = [t.get_text() for t in display.score_ax_.get_legend().get_texts()]
+    assert legend == [
+        "es (training loss)",
+        "es (validation loss)",
+        "es (validation accuracy)",
+    ]
 
 
 def test_display_needs_a_fitted_estimator(plt):
