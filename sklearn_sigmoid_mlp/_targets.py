@@ -40,10 +40,11 @@ def check_labels(y):
             f"{missing[0]}): every sample needs a class. Drop those rows or fill "
             "them in."
         )
-    kinds = {_kind(v) for v in values}
-    if len(kinds) > 1:
-        examples = {_kind(v): v for v in values}
-        shown = ", ".join(f"{kind} ({examples[kind]!r})" for kind in sorted(kinds))
+    first_of_kind = {}  # the first label of each kind, to show
+    for value in values:
+        first_of_kind.setdefault(_kind(value), value)
+    if len(first_of_kind) > 1:
+        shown = ", ".join(f"{k} ({first_of_kind[k]!r})" for k in sorted(first_of_kind))
         raise ValueError(
             f"y mixes labels of different types: {shown}. Labels must be all "
             "strings or all numbers; convert them, e.g. with y.astype(str)."

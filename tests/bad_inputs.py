@@ -114,6 +114,8 @@ CASES = [
     Case("y", "sparse multilabel indicator", _fit(X0, sp.csr_matrix(Y0_MULTI))),
     Case("y", "partial_fit with classes=[]", _partial(X0, Y0, classes=[]), "classes must list at least one class"),
     Case("y", "multilabel partial_fit with classes=[7, 8]", _partial(X0, Y0_MULTI, classes=[7, 8]), r"classes are the label indices \[0, 1\]"),
+    Case("y", "labels mixing strings and numbers", _fit(X0, np.array(["a", 1, 2] * 10, dtype=object)), r"y mixes labels of different types: number \(1\), str \('a'\)"),
+    Case("y", "None among the labels", _fit(X0, np.array(["a", "b", None] * 10, dtype=object)), "y has 10 missing label"),
     Case("y", "warm start from multilabel to binary y", _warm_then(Y0_MULTI, Y0_MULTI[:, 0]), "fitted on a multilabel indicator of 2 labels, and y holds the classes"),
     # --- sample_weight
     Case("sample_weight", "negative weights", _fit(X0, Y0, sample_weight=-np.ones(30)), "Negative values in data passed to `sample_weight`"),
@@ -122,6 +124,8 @@ CASES = [
     Case("sample_weight", "NaN weight", _fit(X0, Y0, sample_weight=np.r_[np.nan, np.ones(29)]), "Input sample_weight contains NaN"),
     Case("sample_weight", "every weight times 1e308", _fit(X0, Y0, sample_weight=np.full(30, 1e308))),
     Case("sample_weight", "every weight 1e-320 (subnormal)", _fit(X0, Y0, sample_weight=np.full(30, 1e-320)), "sample_weight is too small"),
+    Case("sample_weight", "float32 X, every weight 1e300", _fit(X0.astype(np.float32), Y0, sample_weight=np.full(30, 1e300))),
+    Case("sample_weight", "weight on one row only, with early stopping", _fit(X0, Y0, params=dict(early_stopping=True, validation_fraction=0.5), sample_weight=np.r_[1.0, np.zeros(29)]), "part of the split .* has sample_weight zero on every row"),
     Case("sample_weight", "an infinite weight", _fit(X0, Y0, sample_weight=np.r_[np.inf, np.ones(29)]), "Input sample_weight contains infinity"),
     # --- parameters
     Case("parameters", "early_stopping on 3 rows", _fit(X0[:3], Y0[:3], params=dict(early_stopping=True)), "early_stopping=True cannot hold out validation_fraction=0.1"),
@@ -130,6 +134,8 @@ CASES = [
     Case("parameters", "hidden_layer_sizes=(0,)", _fit(X0, Y0, params=dict(hidden_layer_sizes=(0,))), "hidden_layer_sizes must be a positive integer"),
     Case("parameters", "hidden_layer_sizes=()", _fit(X0, Y0, params=dict(hidden_layer_sizes=())), "hidden_layer_sizes must be a positive integer"),
     Case("parameters", "negative learning_rate", _fit(X0, Y0, params=dict(learning_rate=-1.0)), r"'learning_rate' parameter .* must be a float in the range \(0\.0, inf\)"),
+    Case("parameters", "hidden_layer_sizes=np.array(5) (a 0-d array)", _fit(X0, Y0, params=dict(hidden_layer_sizes=np.array(5))), "hidden_layer_sizes must be a positive integer"),
+    Case("parameters", "max_iter=True", _fit(X0, Y0, params=dict(max_iter=True)), "'max_iter' parameter .* got the bool True"),
     Case("parameters", "max_iter=0", _fit(X0, Y0, params=dict(max_iter=0)), "'max_iter' parameter"),
     Case("parameters", "validation_fraction=1.5", _fit(X0, Y0, params=dict(early_stopping=True, validation_fraction=1.5)), "'validation_fraction' parameter"),
     Case("parameters", "learning_rate='adaptive' (an MLPClassifier schedule)", _fit(X0, Y0, params=dict(learning_rate="adaptive")), "the step size, called learning_rate_init in MLPClassifier"),
