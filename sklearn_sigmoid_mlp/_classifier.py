@@ -670,9 +670,11 @@ class SigmoidMSEClassifier(
         not for a Dask array, which would be computed again)."""
         saturated = input_scale = None
         if backend_for(X).__name__ == "InMemory":
+            # In NumPy: a diagnosis on the rare path, not worth a device's memory.
             X = to_numpy(X)
-            weights = [c.T for c in self.coefs_]
-            saturated = saturated_share(predict_outputs(X, weights, self.intercepts_))
+            weights = [to_numpy(c).T for c in self.coefs_]
+            biases = [to_numpy(b) for b in self.intercepts_]
+            saturated = saturated_share(predict_outputs(X, weights, biases))
             input_scale = largest_input(X)
         return poor_fit_message(
             loss=result.kept_loss,
