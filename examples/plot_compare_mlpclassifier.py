@@ -5,16 +5,16 @@ Beside MLPClassifier
 scikit-learn's ``MLPClassifier`` with the same architecture and the same full-batch
 gradient descent (``solver="sgd"``, ``batch_size`` the whole set, no momentum, no
 penalty) minimises the log-loss, not the squared error. Both are trained on the same
-split for the notebook's 1017 epochs; we compare held-out accuracy, time and loss.
+split and stopped by the notebook's rule, an epoch that improves the loss by less
+than ``tol=1e-4`` (``MLPClassifier``'s closest setting, ``n_iter_no_change=1``, waits
+for two such epochs); we compare held-out accuracy, time and loss.
 """
 
 # %%
 import time
-import warnings
 
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
@@ -25,7 +25,7 @@ X = FixedScaler().transform(X)
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, stratify=y, random_state=0
 )
-ours = SigmoidMSEClassifier(max_iter=1017, tol=0, random_state=0)
+ours = SigmoidMSEClassifier(random_state=0)  # the notebook's defaults
 theirs = MLPClassifier(
     hidden_layer_sizes=(15,),
     activation="logistic",
@@ -35,22 +35,25 @@ theirs = MLPClassifier(
     momentum=0,
     alpha=0,
     shuffle=False,
-    max_iter=1017,
-    tol=0,
-    n_iter_no_change=10**9,
+    max_iter=5000,
+    tol=1e-4,
+    n_iter_no_change=1,
     random_state=0,
 )
 
 # %%
-results = {}
+# Each stops on its own loss long before ``max_iter``, so neither warns.
+held_out = []
 for name, model in [("SigmoidMSEClassifier", ours), ("MLPClassifier", theirs)]:
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # 1017 epochs on purpose
-        model.fit(X_train, y_train)
+    model.fit(X_train, y_train)
     seconds = time.perf_counter() - start
-    results[name] = (model.score(X_test, y_test), seconds)
-    print(f"{name:22s} held-out accuracy {results[name][0]:.3f}, fit {seconds:.2f} s")
+    held_out.append(f"{name} {model.score(X_test, y_test):.3f}")
+    print(
+        f"{name}: {model.n_iter_} epochs, fit {seconds:.2f} s "
+        f"({1e3 * seconds / model.n_iter_:.2f} ms/epoch)"
+    )
+print("held-out accuracy:", ", ".join(held_out))
 
 # %%
 # The two losses are different functions (squared error against log-loss), so each

@@ -14,21 +14,26 @@ import matplotlib.pyplot as plt
 import numpy as np
 from distributed import Client, LocalCluster
 from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 
 from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
 from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
 
 X, y = load_digits(return_X_y=True)
 X = FixedScaler().transform(X)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, stratify=y, random_state=0
+)
 
 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False)
 client = Client(cluster)
-X_dask = da.from_array(X, chunks=(300, 64))  # 6 row blocks
-y_dask = da.from_array(y, chunks=300)
-# A larger step and tolerance than the notebook's keep this example short.
-params = dict(learning_rate=4.0, tol=1e-3, random_state=0)
+X_dask = da.from_array(X_train, chunks=(300, 64))  # 5 row blocks
+y_dask = da.from_array(y_train, chunks=300)
+# A larger step than the notebook's 0.7 trains as well in fewer epochs (one round
+# trip to the workers each).
+params = dict(learning_rate=4.0, random_state=0)
 on_dask = DaskSigmoidMSEClassifier(**params).fit(X_dask, y_dask)
-in_memory = SigmoidMSEClassifier(**params).fit(X, y)
+in_memory = SigmoidMSEClassifier(**params).fit(X_train, y_train)
 
 # %%
 # The same trajectory as in memory, to float rounding; predictions on Dask input
@@ -38,8 +43,9 @@ largest = max(
 )
 print(f"epochs: {on_dask.n_iter_} on Dask, {in_memory.n_iter_} in memory")
 print(f"largest relative difference of a weight: {largest:.1e}")
-labels = on_dask.predict(X_dask)
-print(type(labels).__name__, "accuracy:", (labels.compute() == y).mean())
+labels = on_dask.predict(da.from_array(X_test, chunks=(300, 64)))
+print("predict returns a", type(labels).__name__)
+print(f"held-out accuracy: {(labels.compute() == y_test).mean():.3f}")
 client.close()
 cluster.close()
 

@@ -30,7 +30,7 @@ X = FixedScaler().transform(X)
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, stratify=y, random_state=0
 )
-with warnings.catch_warnings(record=True) as caught:
+with warnings.catch_warnings(record=True) as caught:  # caught to show it here
     warnings.simplefilter("always")
     stuck = SigmoidMSEClassifier(random_state=0).fit(X_train, y_train == 3)
 print(caught[0].category.__name__, ":", caught[0].message)
@@ -50,8 +50,8 @@ for name, model in [("tol=1e-4", stuck), ("tol=1e-6", remedied)]:
 # Early stopping with its defaults: 10 % of the rows held out, their loss
 # monitored with a patience of 10 epochs, the best epoch's weights kept.
 early = SigmoidMSEClassifier(early_stopping=True, random_state=0).fit(X_train, y_train)
-print(f"stopped after {early.n_iter_} epochs, test accuracy ", end="")
-print(f"{early.score(X_test, y_test):.3f}")
+print(f"stopped after {early.n_iter_} epochs")
+print(f"held-out accuracy: {early.score(X_test, y_test):.3f}")
 fig, ax = plt.subplots(figsize=(7, 4))
 LossCurveDisplay.from_estimator(early, ax=ax, label="training loss")
 ax.plot(

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from sklearn_sigmoid_mlp.__main__ import main
+from sklearn_sigmoid_mlp.__main__ import _parser, main
 
 
 def test_demo_prints_the_notebooks_figures_and_a_held_out_accuracy(capsys):
@@ -102,6 +102,40 @@ def test_help_examples_train_a_good_model():
     # 30,20 alone stops early (23 % held-out); the example must say what it needs.
     assert "e.g. 30,20 " not in help_text
     assert "--hidden 30,20 --tol 1e-6 --max-iter 20000" in help_text
+    # ... and test_every_example_command_trains_a_good_model runs it.
+    hidden = ["--hidden", "30,20", "--tol", "1e-6", "--max-iter", "20000"]
+    assert hidden in help_examples()
+
+
+def help_examples():
+    """The command lines ``--help`` offers: the options after each "e.g. "."""
+    text = " ".join(_parser().format_help().split())
+    examples = []
+    for tail in text.split("e.g. ")[1:]:
+        argv = []
+        for token in tail.split():
+            if not (token.startswith("--") or (argv and argv[-1].startswith("--"))):
+                break
+            argv.append(token)
+        if argv:  # an "e.g. " that is not a command line is no example to run
+            examples.append(argv)
+    return examples
+
+
+# The README's and the quick start's plain run, and every example of --help.
+# Digits, a stratified 25 % held out: 0.9, as for the documentation's examples
+# (tests/test_docs.py); the defaults score 93.8 %, the --hidden example 97.8 %.
+@pytest.mark.parametrize(
+    "argv", [[], *help_examples()], ids=lambda argv: " ".join(argv) or "defaults"
+)
+@pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
+def test_every_example_command_trains_a_good_model(argv, capsys):
+    assert main(argv) == 0  # a PoorFitWarning would be raised here
+    captured = capsys.readouterr()
+    assert "Warning" not in captured.err, captured.err
+    held_out = re.search(r"Held-out accuracy = (\d+\.\d+)%", captured.out)
+    assert held_out, captured.out[-2000:]
+    assert float(held_out[1]) >= 90, held_out[0]
 
 
 def test_plot_dir_without_matplotlib_fails_before_training(

@@ -1,6 +1,7 @@
 """The documentation keeps its promises: every Python block of the README and of the
-site runs on its own, the public API's docstrings pass numpydoc's validation, the
-README stays short, and the HTML repr links to the API pages the site builds."""
+site runs on its own, without a warning, and prints a good held-out score; the public
+API's docstrings pass numpydoc's validation, the README stays short, and the HTML
+repr links to the API pages the site builds."""
 
 import importlib
 import inspect
@@ -37,15 +38,93 @@ def doc_blocks():
     return found
 
 
+# Every example a user can copy runs in a fresh interpreter with ConvergenceWarning,
+# hence PoorFitWarning, made an error. Not with `python -W
+# error::sklearn.exceptions.ConvergenceWarning` (or PYTHONWARNINGS): Python reads -W
+# before site-packages is importable and ignores it ("Invalid -W option ignored:
+# invalid module name"). Nor by importing scikit-learn in this prelude: that imports
+# SciPy before a block's first line, which may set SCIPY_ARRAY_API (array_api.rst).
+# A filter's category is matched with issubclass, which this metaclass answers by
+# the class's name, so nothing is imported (test_a_bad_example_fails checks both).
+STRICT_PRELUDE = """\
+import warnings as _warnings
+
+
+class _ConvergenceWarningByName(type):
+    def __subclasscheck__(cls, category):
+        names = {(c.__module__, c.__qualname__) for c in category.__mro__}
+        return ("sklearn.exceptions", "ConvergenceWarning") in names
+
+
+_warnings.simplefilter("error", _ConvergenceWarningByName("C", (Warning,), {}))
+del _warnings, _ConvergenceWarningByName
+"""
+
+
 def run_alone(code, tmp_path):
+    """Run ``code`` in a fresh interpreter, ConvergenceWarning an error."""
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", STRICT_PRELUDE + code],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=600,
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
+
+
+# The least held-out score an example must print, chosen by the data it trains on.
+# Digits (1797 images, 10 classes; a stratified 25 % held out, or cross-validation
+# folds): the notebook's model scores 0.938 (seed 0) and every example 0.92-0.98,
+# while a fit stopped on the early plateau scores 0.1-0.3 (and a one-digit-against-
+# the-rest fit 0.5 balanced accuracy, predicting "rest" for all): 0.9 passes every
+# good model with room for rounding and fails every poor one.
+DIGITS = 0.9
+# Wine (178 rows, 3 classes, 45 held out): with StandardScaler the defaults score
+# 1.000; predicting the largest class scores 0.40, the PoorFitWarning fit with
+# FixedScaler about that: 0.9 fails the poor fit and allows 4 errors in 45.
+WINE = 0.9
+HELD_OUT_MINIMUM = {
+    "README.md": DIGITS,
+    "doc/quick_start.rst": DIGITS,
+    "doc/user_guide/notebook.rst": DIGITS,
+    "doc/user_guide/training.rst": DIGITS,  # 3-fold CV accuracy, weighted fits
+    "doc/user_guide/stopping_early.rst": DIGITS,  # one digit: balanced accuracy
+    "doc/user_guide/array_api.rst": DIGITS,
+    "doc/user_guide/dask.rst": DIGITS,
+    "doc/user_guide/persistence.rst": DIGITS,
+    "doc/user_guide/practical_use.rst": WINE,
+}
+
+
+def held_out_problems(result, minimum):
+    """What is wrong with a run of an example, or ``[]``.
+
+    It must exit 0 without a warning on stderr (not even one that scikit-learn turns
+    a failed fit into, such as a ``FitFailedWarning`` in a search), and its last line
+    of output must show its held-out score(s): every decimal number there at least
+    ``minimum``.
+    """
+    if result.returncode != 0:
+        return [f"exit status {result.returncode}:\n{result.stderr[-3000:]}"]
+    problems = []
+    if "Warning" in result.stderr:
+        problems.append(f"warned:\n{result.stderr[-3000:]}")
+    lines = result.stdout.strip().splitlines()
+    scores = [float(s) for s in re.findall(r"\d*\.\d+", lines[-1] if lines else "")]
+    if not scores:
+        problems.append(f"no held-out score on the last line printed:\n{lines[-5:]}")
+    elif min(scores) < minimum:
+        problems.append(f"held-out score below {minimum}: {lines[-1]!r}")
+    return problems
+
+
+def minimum_for(name):
+    assert name in HELD_OUT_MINIMUM, (
+        f"{name}: add the least held-out score its examples' data allow to "
+        "HELD_OUT_MINIMUM in tests/test_docs.py"
+    )
+    return HELD_OUT_MINIMUM[name]
 
 
 def test_the_readme_is_short_and_has_its_blocks():
@@ -58,7 +137,8 @@ def test_the_readme_is_short_and_has_its_blocks():
 @pytest.mark.parametrize("index", range(len(readme_blocks())))
 def test_every_readme_python_block_runs_alone(index, tmp_path):
     result = run_alone(readme_blocks()[index], tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+    problems = held_out_problems(result, minimum_for("README.md"))
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(
@@ -67,8 +147,61 @@ def test_every_readme_python_block_runs_alone(index, tmp_path):
     ids=[f"{p}-{i}" for i, (p, _) in enumerate(doc_blocks())],
 )
 def test_every_doc_python_block_runs_alone(page, code, tmp_path):
-    result = run_alone(code, tmp_path)
-    assert result.returncode == 0, f"{page}:\n{result.stderr[-3000:]}"
+    minimum = minimum_for(page.as_posix())
+    problems = held_out_problems(run_alone(code, tmp_path), minimum)
+    assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+DIGITS_SETUP = """
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+
+from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
+
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
+"""
+BAD_EXAMPLES = {
+    # doc/user_guide/persistence.rst before: tol=1e-3 stops on the plateau at epoch
+    # 19 (23 % training accuracy) with a PoorFitWarning, which must stop the run.
+    "poor fit": (
+        DIGITS_SETUP
+        + "model = make_pipeline(FixedScaler(), SigmoidMSEClassifier(tol=1e-3))\n"
+        + "model.fit(X, y)\nprint(f'held-out accuracy: {model.score(X, y)}')\n",
+        ["exit status 1", "PoorFitWarning: The fitted model is barely better"],
+    ),
+    "max_iter": (  # ConvergenceWarning itself
+        DIGITS_SETUP
+        + "model = make_pipeline(FixedScaler(), SigmoidMSEClassifier(max_iter=50))\n"
+        + "model.fit(X, y)\nprint(f'held-out accuracy: {model.score(X, y)}')\n",
+        ["exit status 1", "ConvergenceWarning: Gradient descent: Maximum iterations"],
+    ),
+    # The README's search before: GridSearchCV turns the error of the fits that stop
+    # on the plateau into a FitFailedWarning and goes on.
+    "a search's failed fits": (
+        DIGITS_SETUP
+        + "pipe = make_pipeline(FixedScaler(), SigmoidMSEClassifier(tol=1e-3))\n"
+        + "grid = {'sigmoidmseclassifier__learning_rate': [2.0, 4.0]}\n"
+        + "search = GridSearchCV(pipe, grid, cv=3).fit(X_train, y_train)\n"
+        + "print(search.best_params_, search.score(X_test, y_test))\n",
+        ["warned", "FitFailedWarning"],
+    ),
+    "a poor score": ("print('held-out accuracy: 0.500')", ["score below 0.9"]),
+    "no score": ("print('accuracy:', 0.97)\nprint('done')", ["no held-out score"]),
+    # The prelude imports nothing that a block may need to configure first.
+    "a module imported by the prelude": (
+        "import sys\nassert not {'sklearn', 'scipy', 'numpy'} & set(sys.modules)\n"
+        "print('held-out accuracy: 0.5')",
+        ["score below 0.9"],  # and not an AssertionError
+    ),
+}
+
+
+@pytest.mark.parametrize("code, expected", BAD_EXAMPLES.values(), ids=BAD_EXAMPLES)
+def test_a_bad_example_fails(code, expected, tmp_path):
+    problems = "\n".join(held_out_problems(run_alone(code, tmp_path), DIGITS))
+    assert all(part in problems for part in expected), problems
 
 
 PUBLIC = [
@@ -113,10 +246,15 @@ def test_numpydoc_validation_passes_on_the_public_api():
 
 
 def test_the_html_repr_links_to_the_api_pages(monkeypatch):
+    # Without a known address, no link (never a relative path outside the site).
+    monkeypatch.delenv("SKLEARN_SIGMOID_MLP_DOC_URL", raising=False)
+    html = estimator_html_repr(make_pipeline(FixedScaler(), SigmoidMSEClassifier()))
+    assert "../generated" not in html
+    monkeypatch.setenv("SKLEARN_SIGMOID_MLP_DOC_URL", "https://docs.example/v0.2/")
     html = estimator_html_repr(make_pipeline(FixedScaler(), SigmoidMSEClassifier()))
     for name in ("FixedScaler", "SigmoidMSEClassifier"):
-        assert f'href="../generated/sklearn_sigmoid_mlp.{name}.html"' in html
-    monkeypatch.setenv("SKLEARN_SIGMOID_MLP_DOC_URL", "https://docs.example/v0.2/")
+        page = f"https://docs.example/v0.2/generated/sklearn_sigmoid_mlp.{name}.html"
+        assert f'href="{page}"' in html
     link = SigmoidMSEClassifier()._get_doc_link()
     assert link == (
         "https://docs.example/v0.2/generated/"
