@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from . import _targets
 from ._arrays import move_to, namespace_of, numpy_dtype
 from ._network import FullBatch
-from ._validation import checked_fit_inputs
+from ._validation import checked_fit_inputs, class_weighted
 
 
 def backend_for(X):
@@ -64,6 +64,7 @@ class InMemory:
 
     numpy_dtype = staticmethod(numpy_dtype)
     place = staticmethod(move_to)
+    class_weighted = staticmethod(class_weighted)
 
     @staticmethod
     def hold_out(X, y, sample_weight, multilabel, fraction, rng):

@@ -25,6 +25,7 @@ from ._arrays import copy_of, move_to, namespace_of, to_numpy
 from ._backends import backend_for
 from ._diagnosis import (
     largest_input,
+    majority_share,
     max_iter_message,
     poor_fit_message,
     saturated_share,
@@ -114,6 +115,19 @@ class SigmoidMSEClassifier(
     verbose : bool, default=False
         Print ``Iteration %d, loss = %.8f`` after every epoch, as ``MLPClassifier``
         (epochs numbered from 1 in each call to ``fit``).
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the weights (not the biases), as in
+        ``MLPClassifier``: the loss gains ``alpha / (2 Σ_j w_j) · Σ‖W‖²``, with
+        ``Σ_j w_j`` the sum of the sample weights as given (``m`` without them).
+        0.0 is the notebook's unpenalized loss.
+    class_weight : dict, list of dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
+        ``compute_sample_weight``): a dict ``{class: weight}``; "balanced" for
+        ``n_samples / (n_classes · count(class))``; for a multilabel indicator
+        ``y``, "balanced" or one dict per label (``{0: w0, 1: w1}``), the weights
+        of a row's labels multiplied. The early-stopping hold-out is weighted the
+        same way. ``partial_fit`` does not take "balanced" (one call's ``y`` does
+        not give the class frequencies): pass a dict computed once.
 
     Attributes
     ----------
@@ -180,8 +194,13 @@ class SigmoidMSEClassifier(
     independent output per label.
 
     **Loss.** ``L = 1/(2m) · Σ_j ‖f(x_j) - y_j‖²`` over the ``m`` training rows; with
-    ``sample_weight``, ``L = 1/(2 Σ_j w_j) · Σ_j w_j ‖f(x_j) - y_j‖²`` and the
-    gradients are weighted the same way, so integer weights equal repeated rows.
+    ``sample_weight`` (times ``class_weight``),
+    ``L = 1/(2 Σ_j w_j) · Σ_j w_j ‖f(x_j) - y_j‖²`` and the gradients are weighted
+    the same way, so integer weights equal repeated rows. With ``alpha > 0``,
+    ``L`` gains ``alpha/(2 Σ_j w_j) · Σ‖W‖²`` over the weights (``MLPClassifier``'s
+    definition), in ``loss_curve_``, the gradient, the stopping rule and
+    ``loss_reduction_``; the early-stopping validation loss is the data term
+    alone.
 
     **One epoch.** Output deltas are ``(f - y) · f · (1 - f)``; hidden deltas are
     back-propagated through the weights as they were before this epoch's update; every
@@ -260,6 +279,8 @@ class SigmoidMSEClassifier(
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
     }
 
     def __init__(
@@ -274,6 +295,8 @@ class SigmoidMSEClassifier(
         warm_start=False,
         random_state=None,
         verbose=False,
+        alpha=0.0,
+        class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate = learning_rate
@@ -285,6 +308,8 @@ class SigmoidMSEClassifier(
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.alpha = alpha
+        self.class_weight = class_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -305,6 +330,16 @@ class SigmoidMSEClassifier(
                 "instead. There is no learning-rate schedule: a fixed step on the "
                 "mean gradient is part of the notebook's algorithm."
             )
+        weights = self.class_weight
+        for table in weights if isinstance(weights, list) else [weights]:
+            if isinstance(table, dict) and not all(
+                isinstance(w, Real) and 0 <= w < np.inf for w in table.values()
+            ):
+                raise InvalidParameterError(
+                    f"The 'class_weight' parameter of {type(self).__name__} must "
+                    "map classes to finite non-negative weights; got "
+                    f"{self.class_weight!r}."
+                )
         # bool is an Integral in Python: True would pass the constraints as 1.
         for name in ("max_iter", "n_iter_no_change"):
             value = getattr(self, name)
@@ -366,6 +401,15 @@ class SigmoidMSEClassifier(
         self : SigmoidMSEClassifier
             The updated estimator.
         """
+        if self.class_weight == "balanced":
+            # As SGDClassifier: one call's labels cannot tell the class frequencies.
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: one "
+                "call's y does not give the class frequencies. Compute the weights "
+                "once, e.g. dict(zip(classes, compute_class_weight('balanced', "
+                "classes=classes, y=y))) with y a large enough sample of the "
+                "training targets, and pass that dict as class_weight."
+            )
         if self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True (as in "
@@ -383,6 +427,7 @@ class SigmoidMSEClassifier(
         targets = self._encode_targets(
             backend, inputs, classes, continuing, incremental
         )
+        inputs = backend.class_weighted(inputs, self.class_weight)
         start = self._starting_point(backend, inputs.X, targets, continuing)
         batch, validation = self._batches(backend, inputs, targets, start, incremental)
         with closing(batch):  # what the batch holds is released, failed fit or not
@@ -392,7 +437,7 @@ class SigmoidMSEClassifier(
             )
         self._commit(state)
         if not incremental:
-            for message, category in self._fit_warnings(result, inputs.X):
+            for message, category in self._fit_warnings(result, inputs):
                 # _fit, fit, _fit_context's wrapper: point at the caller's fit.
                 warnings.warn(message, category, stacklevel=4)
         return self
@@ -532,6 +577,8 @@ class SigmoidMSEClassifier(
                 max_iter=max_epochs,
                 tol=self.tol,
                 n_iter_no_change=self._patience(),
+                # In the units of the scaled weights: alpha / (2 Σ w) as given.
+                alpha=self.alpha / inputs.weight_scale,
                 validation=validation,
                 on_epoch=on_epoch,
                 stopping_rule=not incremental,
@@ -656,20 +703,23 @@ class SigmoidMSEClassifier(
         ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
         return ctx
 
-    def _fit_warnings(self, result, X):
+    def _fit_warnings(self, result, inputs):
         """``(message, category)`` of each warning this fit's result calls for."""
         found = []
         if result.stopped_by == "max_iter":
             found.append((max_iter_message(self.max_iter), ConvergenceWarning))
         if learned_little(self.loss_reduction_):
-            found.append((self._poor_fit_message(result, X), PoorFitWarning))
+            found.append((self._poor_fit_message(result, inputs), PoorFitWarning))
         return found
 
-    def _poor_fit_message(self, result, X):
-        """The numbers, and the cause found on the training rows ``X`` (in memory;
-        not for a Dask array, which would be computed again)."""
-        saturated = input_scale = None
+    def _poor_fit_message(self, result, inputs):
+        """The numbers, and the cause found on the training rows (in memory; not
+        for a Dask array, which would be computed again)."""
+        saturated = input_scale = majority = None
+        X = inputs.X
         if backend_for(X).__name__ == "InMemory":
+            if not self._multilabel and self.class_weight is None:
+                majority = majority_share(inputs.y, to_numpy(inputs.sample_weight))
             # In NumPy: a diagnosis on the rare path, not worth a device's memory.
             X = to_numpy(X)
             weights = [to_numpy(c).T for c in self.coefs_]
@@ -691,6 +741,7 @@ class SigmoidMSEClassifier(
             ),
             saturated=saturated,
             input_scale=input_scale,
+            majority=majority,
         )
 
     # --- prediction -------------------------------------------------------------------

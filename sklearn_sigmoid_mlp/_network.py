@@ -430,6 +430,9 @@ class FullBatch:
     params, param_grads : lists of ndarray
         What a gradient step updates, and the gradient sums of the last
         :meth:`evaluate`: one flat array each for NumPy, else one per layer.
+    penalized, penalized_grads : lists of ndarray
+        The weights (not the biases), which the L2 penalty ``alpha`` applies to,
+        and their gradient sums: views of ``params`` and ``param_grads``.
     grads, bias_grads : lists of ndarray
         The gradient sums per layer (views of ``param_grads`` for NumPy).
     """
@@ -466,6 +469,7 @@ class FullBatch:
         self.block_size = block_size
         self.weights, self.biases = list(weights), list(biases)
         self.params = self.param_grads = self.grads = self.bias_grads = None
+        self.penalized = self.penalized_grads = None
         if trainable and xp is np:
             flat, views = _packed([*weights, *biases], dtype)
             self.params = [flat]
@@ -473,6 +477,10 @@ class FullBatch:
             grad_flat, grad_views = _packed([*weights, *biases], dtype)
             self.param_grads = [grad_flat]
             self.grads, self.bias_grads = grad_views[:n_layers], grad_views[n_layers:]
+            # The weights come first in the flat buffers.
+            n_weights = sum(w.size for w in weights)
+            self.penalized = [flat[:n_weights]]
+            self.penalized_grads = [grad_flat[:n_weights]]
             # Later blocks' sums go here first, then into param_grads in one add.
             self._block_flat, block_views = _packed([*weights, *biases], dtype)
             self._block_grads = block_views[:n_layers], block_views[n_layers:]
@@ -481,6 +489,7 @@ class FullBatch:
             self.bias_grads = [xp.zeros_like(b) for b in biases]
             self.params = self.weights + self.biases
             self.param_grads = self.grads + self.bias_grads
+            self.penalized, self.penalized_grads = self.weights, self.grads
             self._block_grads = (
                 [xp.zeros_like(w) for w in weights],
                 [xp.zeros_like(b) for b in biases],

@@ -105,6 +105,23 @@ def _check_weights(largest, epoch, learning_rate):
         )
 
 
+def squared_norm(arrays, xp=np):
+    """``Σ‖W‖²`` over ``arrays`` (einsum's own loop for NumPy: the same sum
+    whatever the BLAS thread count)."""
+    if xp is np:
+        return float(
+            sum(np.einsum("i,i->", a.reshape(-1), a.reshape(-1)) for a in arrays)
+        )
+    return float(sum(xp.sum(a * a) for a in arrays))
+
+
+def add_l2_gradient(weights, grads, alpha):
+    """``grads += alpha · weights`` in place: the L2 penalty's part of the gradient
+    sums (the penalty ``alpha/(2m)·Σ‖W‖²`` has gradient ``alpha/m · W``)."""
+    for weight, grad in zip(weights, grads):
+        grad += alpha * weight
+
+
 @dataclass
 class TrainingResult:
     """What a training run leaves behind, besides the weights updated in place."""
@@ -164,11 +181,13 @@ def train(
     max_iter,
     tol,
     n_iter_no_change=1,
+    alpha=0.0,
     validation=None,
     on_epoch=None,
     stopping_rule=True,
 ):
-    """Full-batch gradient descent on ``L = 1/(2m) · Σ_j w_j ‖f(x_j) - y_j‖²``.
+    """Full-batch gradient descent on ``L = 1/(2m) · (Σ_j w_j ‖f(x_j) - y_j‖² +
+    alpha · Σ‖W‖²)``, the L2 penalty over the weights (not the biases).
 
     One forward pass per epoch serves both the loss after the previous update and the
     gradient of the next one. ``batch.weights`` and ``batch.biases`` are updated in
@@ -190,6 +209,12 @@ def train(
     n_iter_no_change : int, default=1
         Stop after this many consecutive epochs without improvement (see
         :func:`should_stop`).
+    alpha : float, default=0.0
+        L2 penalty, in the units of ``batch.total_weight`` (the estimator divides
+        its ``alpha`` by the scale of the sample weights, so that the penalty is
+        ``alpha / (2 Σ w_j)`` times ``Σ‖W‖²`` for the weights as given). It is in
+        the loss curve, the gradient and the stopping rule; not in the
+        ``validation`` loss, which measures the fit to held-out data.
     validation : callable, optional
         Called after each epoch; returns the held-out ``(loss, score)``. When given,
         the validation loss replaces the training loss in the stopping rule, an
@@ -211,16 +236,25 @@ def train(
     half_mean = 0.5 / batch.total_weight
     step = learning_rate / batch.total_weight
 
-    result = TrainingResult(initial_loss=half_mean * batch.evaluate())
+    xp = batch.xp
+
+    def objective(squared_error):  # the loss, with the penalty if any
+        if alpha:
+            squared_error += alpha * squared_norm(batch.penalized, xp)
+        return half_mean * squared_error
+
+    result = TrainingResult(initial_loss=objective(batch.evaluate()))
     _check_finite(result.initial_loss, 0, learning_rate)
     previous_loss = result.initial_loss
     best_validation_loss = math.inf
     stale = 0
     best_params = None
     for epoch in range(1, max_iter + 1):
-        largest = gradient_step(params, grads, step, batch.xp)
+        if alpha:
+            add_l2_gradient(batch.penalized, batch.penalized_grads, alpha)
+        largest = gradient_step(params, grads, step, xp)
         _check_weights(largest, epoch, learning_rate)
-        loss = half_mean * batch.evaluate(need_grad=epoch < max_iter)
+        loss = objective(batch.evaluate(need_grad=epoch < max_iter))
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)
         stop_requested = on_epoch is not None and on_epoch(epoch, loss)
@@ -234,7 +268,7 @@ def train(
             if validation_loss < best_validation_loss:
                 best_validation_loss = validation_loss
                 result.kept_index = len(result.loss_curve) - 1
-                best_params = [batch.xp.asarray(p, copy=True) for p in params]
+                best_params = [xp.asarray(p, copy=True) for p in params]
         else:
             improved = is_improvement(previous_loss, loss, tol)
             stale = 0 if improved else stale + 1

@@ -6,11 +6,12 @@ changes an estimator: ``fit`` records ``n_features_in_`` and ``feature_names_in_
 with the rest of the model, once it has succeeded.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_X_y, column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import validate_data
 
 from ._arrays import namespace_of, to_numpy
@@ -44,13 +45,15 @@ def checked_X(estimator, X, *, accept_sparse="csr"):
 @dataclass
 class FitInputs:
     """What ``fit`` trains on, checked; ``y`` is NumPy, ``sample_weight`` is in
-    ``X``'s namespace and scaled to a largest weight of 1 (or None)."""
+    ``X``'s namespace and scaled to a largest weight of 1 (or None): the weights
+    as given are ``sample_weight * weight_scale``."""
 
     X: object
     y: np.ndarray
     sample_weight: object
     n_features_in: int
     feature_names_in: object
+    weight_scale: float = 1.0
 
 
 def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
@@ -76,24 +79,44 @@ def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
         y = column_or_1d(y, warn=True)
     if continuing and X.dtype != estimator.coefs_[0].dtype:
         X = namespace_of(X).astype(X, estimator.coefs_[0].dtype)  # the model's dtype
+    sample_weight, weight_scale = checked_sample_weight(sample_weight, X)
     return FitInputs(
         X=X,
         y=y,
-        sample_weight=checked_sample_weight(sample_weight, X),
+        sample_weight=sample_weight,
         n_features_in=X.shape[1],
         feature_names_in=names,
+        weight_scale=weight_scale,
+    )
+
+
+def class_weighted(inputs, class_weight):
+    """``inputs`` with ``sample_weight`` multiplied by ``class_weight``'s weight of
+    each row's class (scikit-learn's ``compute_sample_weight``: for a multilabel
+    indicator ``y``, the product over its columns); unchanged for None."""
+    if class_weight is None:
+        return inputs
+    per_row = compute_sample_weight(class_weight, inputs.y)
+    if inputs.sample_weight is not None:
+        per_row = per_row * to_numpy(inputs.sample_weight)
+    weights, scale = checked_sample_weight(per_row, inputs.X)
+    return replace(
+        inputs, sample_weight=weights, weight_scale=inputs.weight_scale * scale
     )
 
 
 def checked_sample_weight(sample_weight, X):
-    """Non-negative, finite weights with a positive sum, scaled to a maximum of 1.
+    """Non-negative, finite weights with a positive sum, scaled to a maximum of 1,
+    and that maximum (1.0 without weights).
 
     The loss and the gradient are weighted means, which do not depend on the scale
     of the weights; scaling them keeps the sums finite for weights near the float
-    limits. Weights too small to scale without losing digits are refused.
+    limits. Weights too small to scale without losing digits are refused. Only the
+    L2 penalty (``alpha``) is divided by the weights' sum as given, as in
+    ``MLPClassifier``.
     """
     if sample_weight is None:
-        return None
+        return None, 1.0
     xp = namespace_of(X)
     sample_weight = _check_sample_weight(
         to_numpy(sample_weight) if xp is np else sample_weight,
@@ -116,7 +139,9 @@ def checked_sample_weight(sample_weight, X):
             "a constant, which does not change the model."
         )
     sample_weight = sample_weight / largest
-    return sample_weight.astype(X.dtype, copy=False) if xp is np else sample_weight
+    if xp is np:
+        sample_weight = sample_weight.astype(X.dtype, copy=False)
+    return sample_weight, largest
 
 
 def checked_block(estimator, X):

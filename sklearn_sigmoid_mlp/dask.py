@@ -13,6 +13,7 @@ Needs the ``dask`` extra: ``pip install '.[dask]'`` from a clone.
 
 import math
 from contextlib import nullcontext
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -37,6 +38,7 @@ from ._validation import (
     checked_block,
     checked_label_block,
     checked_sample_weight,
+    class_weighted,
 )
 
 __all__ = ["DaskSigmoidMSEClassifier"]
@@ -137,7 +139,7 @@ class DaskBackend:
             # Checked and scaled against a stand-in for X of which only the number
             # of rows and the dtype are read.
             rows = np.empty((X.shape[0], 0), X.dtype)
-            sample_weight = checked_sample_weight(sample_weight, rows)
+            sample_weight, weight_scale = checked_sample_weight(sample_weight, rows)
             sample_weight = da.from_array(sample_weight, chunks=(X.chunks[0],))
         return FitInputs(
             X=X,
@@ -145,6 +147,30 @@ class DaskBackend:
             sample_weight=sample_weight,
             n_features_in=X.shape[1],
             feature_names_in=None,
+            weight_scale=1.0 if sample_weight is None else weight_scale,
+        )
+
+    @staticmethod
+    def class_weighted(inputs, class_weight):
+        """The in-memory ``class_weighted``: one number per row, computed in
+        memory (as ``sample_weight`` is), then placed beside ``X``'s blocks."""
+        if class_weight is None:
+            return inputs
+        in_memory = replace(
+            inputs,
+            X=np.empty((inputs.X.shape[0], 0), inputs.X.dtype),
+            y=inputs.y.compute(),
+            sample_weight=(
+                None if inputs.sample_weight is None else inputs.sample_weight.compute()
+            ),
+        )
+        weighted = class_weighted(in_memory, class_weight)
+        return replace(
+            inputs,
+            sample_weight=da.from_array(
+                weighted.sample_weight, chunks=(inputs.X.chunks[0],)
+            ),
+            weight_scale=weighted.weight_scale,
         )
 
     @staticmethod
@@ -193,8 +219,9 @@ class DaskFullBatch:
     """Loss and gradient sums over a Dask array's row blocks, in block order.
 
     The same interface as ``_network.FullBatch`` (``evaluate``, ``weights``,
-    ``params``, ``param_grads``, ``total_weight``, ``prior_loss``,
-    ``blas_threads``), so the training loop is shared.
+    ``params``, ``param_grads``, ``penalized``, ``penalized_grads``,
+    ``total_weight``, ``prior_loss``, ``blas_threads``, ``close``), so the training
+    loop is shared.
     """
 
     xp = np
@@ -205,6 +232,7 @@ class DaskFullBatch:
         self.bias_grads = [np.zeros_like(b) for b in biases]
         self.params = self.weights + self.biases
         self.param_grads = self.grads + self.bias_grads
+        self.penalized, self.penalized_grads = self.weights, self.grads
         arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
         self._client = _current_client()
         if self._client is not None:
