@@ -41,7 +41,13 @@ from ._fixes import (
     check_same_namespace,
 )
 from ._network import init_weights, predict_outputs
-from ._training import PoorFitWarning, learned_little, loss_reduction, train
+from ._training import (
+    PoorFitWarning,
+    learned_little,
+    loss_reduction,
+    squared_norm,
+    train,
+)
 from ._validation import checked_X
 
 # Attributes scikit-learn's callback machinery (>= 1.9) keeps on an estimator while
@@ -715,7 +721,10 @@ class SigmoidMSEClassifier(
     def _poor_fit_message(self, result, inputs):
         """The numbers, and the cause found on the training rows (in memory; not
         for a Dask array, which would be computed again)."""
-        saturated = input_scale = majority = None
+        saturated = input_scale = majority = mean_square = None
+        if self.alpha > 0:
+            coefs = [to_numpy(c) for c in self.coefs_]
+            mean_square = squared_norm(coefs) / sum(c.size for c in coefs)
         X = inputs.X
         if backend_for(X).__name__ == "InMemory":
             if not self._multilabel and self.class_weight is None:
@@ -734,6 +743,7 @@ class SigmoidMSEClassifier(
             stopped_by=result.stopped_by,
             monitored="validation loss" if self.early_stopping else "loss",
             params=dict(
+                alpha=self.alpha,
                 learning_rate=self.learning_rate,
                 max_iter=self.max_iter,
                 tol=self.tol,
@@ -742,6 +752,7 @@ class SigmoidMSEClassifier(
             saturated=saturated,
             input_scale=input_scale,
             majority=majority,
+            mean_square_weight=mean_square,
         )
 
     # --- prediction -------------------------------------------------------------------

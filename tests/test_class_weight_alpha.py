@@ -235,3 +235,28 @@ def test_a_larger_alpha_gives_smaller_weights(split):
         for alpha in (0.0, 0.1, 1.0)
     ]
     assert norms[0] > norms[1] > norms[2]
+
+
+def test_too_large_an_alpha_is_named_and_a_smaller_one_is_the_remedy():
+    # A wide layer on 150 digits rows: alpha=10 holds every weight near 0.
+    X, y = load_digits(return_X_y=True)
+    rows = np.random.RandomState(0).permutation(len(y))
+    train, test = rows[:150], rows[150:]
+    X = (X - 8) / 8
+
+    def fit(alpha):
+        model = SigmoidMSEClassifier(
+            hidden_layer_sizes=(100,), alpha=alpha, random_state=0
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(X[train], y[train])
+        poor = [str(w.message) for w in caught if w.category is PoorFitWarning]
+        return model, poor
+
+    _, (message,) = fit(10.0)
+    assert "The L2 penalty alpha=10.0 has held the weights near 0" in message
+    assert message.endswith("Use a smaller alpha.")
+    remedied, poor = fit(0.1)
+    assert not poor
+    assert remedied.score(X[test], y[test]) > 0.9

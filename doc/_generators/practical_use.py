@@ -15,12 +15,15 @@ contradicts its own table.
 
 Every row: a stratified 75/25 split (``random_state=0``), the model seeded with
 ``random_state=0``, held-out accuracy, epochs run (``n_iter_``), the fitted model's
-``loss_reduction_``, and the warnings ``fit`` raised. About 25 s on 2 cores.
+``loss_reduction_``, and the warnings ``fit`` raised. The ``alpha`` section trains
+on 150 digits instead (a network with weights to spare for few rows) and holds out
+all the others. About 30 s on 2 cores.
 
 Run ``python doc/_generators/practical_use.py`` to print the tables.
 """
 
 import inspect
+import itertools
 import platform
 import time
 import warnings
@@ -48,6 +51,11 @@ DATASETS = {
     "wine": load_wine,
     "breast cancer": load_breast_cancer,
 }
+# The alpha section's data: a small training set, every other row held out.
+SMALL_DIGITS = "digits, 150 training rows"
+SMALL_TRAIN = 150
+LOADERS = {**DATASETS, SMALL_DIGITS: load_digits}
+SPLIT_SIZES = {SMALL_DIGITS: {"train_size": SMALL_TRAIN}}
 SCALERS = {"FixedScaler": FixedScaler, "StandardScaler": StandardScaler}
 # The scaler the page recommends for each data set (its first section shows why).
 SCALER_FOR = {
@@ -55,12 +63,15 @@ SCALER_FOR = {
     "iris": "StandardScaler",
     "wine": "StandardScaler",
     "breast cancer": "StandardScaler",
+    SMALL_DIGITS: "FixedScaler",
 }
 
 
 @dataclass(frozen=True)
 class Result:
     accuracy: float
+    train_accuracy: float
+    weight_norm: float  # Σ‖W‖² over coefs_, what alpha penalizes
     epochs: int
     loss_reduction: float
     warning: str  # "PoorFitWarning", "ConvergenceWarning" or ""
@@ -71,8 +82,9 @@ class Result:
 
 @cache
 def split(dataset):
-    X, y = DATASETS[dataset](return_X_y=True)
-    return train_test_split(X, y, test_size=TEST_SIZE, stratify=y, random_state=SEED)
+    X, y = LOADERS[dataset](return_X_y=True)
+    sizes = SPLIT_SIZES.get(dataset, {"test_size": TEST_SIZE})
+    return train_test_split(X, y, **sizes, stratify=y, random_state=SEED)
 
 
 @cache
@@ -96,6 +108,8 @@ def _measure(dataset, scaler, params):
     clf = model[-1]
     return Result(
         accuracy=float(model.score(X_test, y_test)),
+        train_accuracy=float(model.score(X_train, y_train)),
+        weight_norm=float(sum(np.sum(w * w) for w in clf.coefs_)),
         epochs=int(clf.n_iter_),
         loss_reduction=float(clf.loss_reduction_),
         warning=warning,
@@ -113,6 +127,9 @@ def measure(dataset, scaler=None, **params):
 
 # --- the page's sections: (key, rows); a row is (dataset, scaler, params) ----------
 
+ALPHA_HIDDEN = (100,)
+ALPHAS = (0.0, 0.01, 0.1, 1.0, 10.0)
+
 SECTIONS = {
     "scaler": [(d, s, {}) for d in DATASETS for s in SCALERS],
     "tol": [
@@ -128,6 +145,10 @@ SECTIONS = {
         for h in ((5,), (15,), (50,), (30, 20))
     ]
     + [("digits", "FixedScaler", {"hidden_layer_sizes": (30, 20), "tol": 1e-6})],
+    "alpha": [
+        (SMALL_DIGITS, "FixedScaler", {"hidden_layer_sizes": ALPHA_HIDDEN, "alpha": a})
+        for a in ALPHAS
+    ],
     "early_stopping": [
         (d, SCALER_FOR[d], {**base, "early_stopping": es})
         for d, base in [
@@ -146,6 +167,8 @@ HEADERS = {
     "learning_rate": "learning rate",
     "early_stopping": "early stopping",
 }
+# Columns that only some sections show (section key -> column names).
+EXTRA_COLUMNS = {"alpha": ("training accuracy", "Σ‖W‖²")}
 WARNING_LABELS = {
     "PoorFitWarning": "poor fit",
     "ConvergenceWarning": "max_iter",
@@ -159,14 +182,17 @@ def _value(value):
     return repr(value)
 
 
-def _table(rows):
+def _table(rows, extra=()):
     """One list-table: a column per setting that the rows vary (its value, the
-    default where a row leaves it); the data set and scaler when they vary. What
-    all rows share is said above the table."""
-    varied = {k for _, _, p in rows for k in p}
-    keys = [
-        k for k in inspect.signature(SigmoidMSEClassifier).parameters if k in varied
-    ]
+    default where a row leaves it); the data set and scaler when they vary; the
+    ``extra`` columns. What all rows share is said above the table."""
+    given = {k for _, _, p in rows for k in p}
+    keys = [k for k in inspect.signature(SigmoidMSEClassifier).parameters if k in given]
+    shared = {
+        HEADERS.get(k, k): _value(rows[0][2].get(k, DEFAULTS[k]))
+        for k in keys
+        if len({repr(p.get(k, DEFAULTS[k])) for _, _, p in rows}) == 1
+    }
     columns = {
         "data set": lambda d, s, p, r: d,
         "scaler": lambda d, s, p, r: s,
@@ -174,12 +200,20 @@ def _table(rows):
             HEADERS.get(k, k): (lambda d, s, p, r, k=k: _value(p.get(k, DEFAULTS[k])))
             for k in keys
         },
+        "training accuracy": lambda d, s, p, r: f"{r.train_accuracy:.3f}",
         "accuracy": lambda d, s, p, r: f"{r.accuracy:.3f}",
         "epochs": lambda d, s, p, r: f"{r.epochs}",
+        "Σ‖W‖²": lambda d, s, p, r: f"{r.weight_norm:.1f}",
         "``loss_reduction_``": lambda d, s, p, r: f"{r.loss_reduction:.3f}",
         "warning": lambda d, s, p, r: WARNING_LABELS[r.warning],
     }
     measured = [(d, s, p, measure(d, s, **p)) for d, s, p in rows]
+    columns = {
+        name: cell
+        for name, cell in columns.items()
+        if name not in shared
+        and (name in extra or name not in ("training accuracy", "Σ‖W‖²"))
+    }
     cells = {name: [cell(*row) for row in measured] for name, cell in columns.items()}
     constant = {
         name: cells[name][0]
@@ -188,6 +222,7 @@ def _table(rows):
     }
     if "scaler" not in constant and all(s == SCALER_FOR[d] for d, s, _ in rows):
         constant["scaler"] = "FixedScaler for digits, StandardScaler for the others"
+    constant.update(shared)
     if not keys:
         constant["settings"] = "the defaults"
     shown = [name for name in columns if name not in constant]
@@ -203,11 +238,36 @@ def _table(rows):
 # --- the prose's numbers and claims ------------------------------------------------
 
 
+def alpha_fit(alpha, **params):
+    """A row of the alpha section (or the same fit with other ``params``)."""
+    return measure(SMALL_DIGITS, hidden_layer_sizes=ALPHA_HIDDEN, alpha=alpha, **params)
+
+
+def _best_alpha():
+    return max(ALPHAS[1:], key=lambda a: alpha_fit(a).accuracy)
+
+
 def values():
     """The substitutions the page's prose uses: ``|name|`` -> text."""
     iris = split("iris")[0]
     es = SigmoidMSEClassifier().get_params()["validation_fraction"]
+    small_train, small_test = split(SMALL_DIGITS)[:2]
+    n_weights = small_train.shape[1] * ALPHA_HIDDEN[0] + ALPHA_HIDDEN[0] * 10
     return {
+        "alpha_hidden": f"{ALPHA_HIDDEN[0]}",
+        "alpha_weights": f"{n_weights}",
+        "alpha_train": f"{len(small_train)}",
+        "alpha_test": f"{len(small_test)}",
+        "alpha_zero_train": f"{alpha_fit(0.0).train_accuracy:.3f}",
+        "alpha_zero_test": f"{alpha_fit(0.0).accuracy:.3f}",
+        "alpha_best": f"{_best_alpha():g}",
+        "alpha_best_test": f"{alpha_fit(_best_alpha()).accuracy:.3f}",
+        "alpha_norm_zero": f"{alpha_fit(0.0).weight_norm:.0f}",
+        "alpha_norm_one": f"{alpha_fit(1.0).weight_norm:.0f}",
+        "alpha_one_test": f"{alpha_fit(1.0).accuracy:.3f}",
+        "alpha_big": f"{ALPHAS[-1]:g}",
+        "alpha_big_test": f"{alpha_fit(ALPHAS[-1]).accuracy:.3f}",
+        "alpha_big_small_tol": f"{alpha_fit(ALPHAS[-1], tol=1e-6).accuracy:.3f}",
         "iris_fixed": f"{measure('iris', 'FixedScaler').accuracy:.3f}",
         "iris_standard": f"{measure('iris', 'StandardScaler').accuracy:.3f}",
         "iris_range": f"{iris.min():g} to {iris.max():g}",
@@ -308,6 +368,31 @@ CLAIMS = {
     "on iris, early stopping lowers the held-out accuracy": lambda: _better(
         measure("iris", early_stopping=False), measure("iris", early_stopping=True)
     ),
+    # "alpha" section.
+    "without a penalty the wide network fits its training rows at least 5 points "
+    "better than the held-out rows": lambda: (
+        alpha_fit(0.0).train_accuracy > alpha_fit(0.0).accuracy + 0.05
+    ),
+    "the best held-out accuracy with alpha > 0 is within 1 point of alpha=0's": (
+        lambda: abs(alpha_fit(_best_alpha()).accuracy - alpha_fit(0.0).accuracy) <= 0.01
+    ),
+    "Σ‖W‖² and loss_reduction_ fall at every step of alpha": lambda: all(
+        alpha_fit(a).weight_norm > alpha_fit(b).weight_norm
+        and alpha_fit(a).loss_reduction > alpha_fit(b).loss_reduction
+        for a, b in itertools.pairwise(ALPHAS)
+    ),
+    "alpha=1 lowers both training and held-out accuracy, the latter by more than 5 "
+    "points, without a warning": lambda: (
+        alpha_fit(1.0).train_accuracy < alpha_fit(0.0).train_accuracy
+        and alpha_fit(1.0).accuracy < alpha_fit(0.0).accuracy - 0.05
+        and alpha_fit(1.0).warning == ""
+    ),
+    "the largest alpha ends in a PoorFitWarning near chance, and tol=1e-6 does not "
+    "help it": lambda: (
+        alpha_fit(ALPHAS[-1]).warning == "PoorFitWarning"
+        and alpha_fit(ALPHAS[-1]).accuracy < 0.2
+        and alpha_fit(ALPHAS[-1], tol=1e-6).accuracy < 0.2
+    ),
     # "Signs of a poor fit" section.
     "every PoorFitWarning of the tables came with loss_reduction_ below the "
     "threshold and every other row is above it": lambda: all(
@@ -346,12 +431,14 @@ def generate(out):
     """Measure every row, check the prose's claims, write the includes into ``out``."""
     out = Path(out)
     start = time.perf_counter()
-    tables = {key: _table(rows) for key, rows in SECTIONS.items()}
+    tables = {
+        key: _table(rows, EXTRA_COLUMNS.get(key, ())) for key, rows in SECTIONS.items()
+    }
+    check_claims()  # may fit a few models beyond the tables' rows
+    subs = values()
     seconds = time.perf_counter() - start
-    check_claims()
     for key, table in tables.items():
         (out / f"practical_use_{key}.inc").write_text(table)
-    subs = values()
     subs["fits"] = str(_measure.cache_info().currsize)
     subs["seconds"] = f"{seconds:.0f}"
     subs["versions"] = (
