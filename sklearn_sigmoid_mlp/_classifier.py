@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _targets
 from ._arrays import copy_of, move_to, namespace_of, to_numpy
-from ._backends import backend_for
+from ._backends import InMemory, backend_for
 from ._diagnosis import (
     largest_input,
     majority_share,
@@ -675,10 +675,12 @@ class SigmoidMSEClassifier(
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
-        if np.ndim(sizes) != 0 or isinstance(sizes, Integral):
-            sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        else:  # a 0-d array: neither an int nor a sequence
+        if isinstance(sizes, Integral):
+            sizes = [sizes]
+        elif np.ndim(sizes) == 0:  # a 0-d array: neither an int nor a sequence
             sizes = None
+        else:
+            sizes = list(sizes)
         if not sizes or any(
             isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in sizes
         ):
@@ -722,18 +724,17 @@ class SigmoidMSEClassifier(
         """The numbers, and the cause found on the training rows (in memory; not
         for a Dask array, which would be computed again)."""
         saturated = input_scale = majority = mean_square = None
+        # In NumPy: a diagnosis on the rare path, not worth a device's memory.
+        coefs = [to_numpy(c) for c in self.coefs_]
         if self.alpha > 0:
-            coefs = [to_numpy(c) for c in self.coefs_]
             mean_square = squared_norm(coefs) / sum(c.size for c in coefs)
-        X = inputs.X
-        if backend_for(X).__name__ == "InMemory":
+        if backend_for(inputs.X) is InMemory:
             if not self._multilabel and self.class_weight is None:
                 majority = majority_share(inputs.y, to_numpy(inputs.sample_weight))
-            # In NumPy: a diagnosis on the rare path, not worth a device's memory.
-            X = to_numpy(X)
-            weights = [to_numpy(c).T for c in self.coefs_]
+            X = to_numpy(inputs.X)
             biases = [to_numpy(b) for b in self.intercepts_]
-            saturated = saturated_share(predict_outputs(X, weights, biases))
+            outputs = predict_outputs(X, [c.T for c in coefs], biases)
+            saturated = saturated_share(outputs)
             input_scale = largest_input(X)
         return poor_fit_message(
             loss=result.kept_loss,
@@ -776,10 +777,6 @@ class SigmoidMSEClassifier(
         weights = [c.T for c in model.coefs_]
         return model, predict_outputs(X, weights, model.intercepts_)
 
-    # Saturated outputs are exact 0s and 1s, and tiny ones may underflow: the
-    # probabilities and their logarithms have the right limits whatever the
-    # caller's np.errstate (MLPClassifier's predictions work under "raise" too).
-
     def predict_proba(self, X):
         """Class probabilities from the sigmoid outputs.
 
@@ -800,6 +797,9 @@ class SigmoidMSEClassifier(
 
     def _proba(self, X, method):
         model, out = self._outputs(X, method)
+        # Saturated outputs are exact 0s and 1s, and tiny ones may underflow: the
+        # probabilities (and their logarithms, their logits) have the right limits
+        # whatever the caller's np.errstate, as MLPClassifier's under "raise".
         with np.errstate(under="ignore"):
             return _probabilities(out, model._multilabel)
 

@@ -1,9 +1,11 @@
 """Why a fit learned little, and the remedy measured to work for that cause.
 
-Pure functions of numbers the fit already has (and, for the first two causes, of the
-training rows), so that each message names one cause: a step so large that the
-outputs saturate, inputs far from order 1, training cut by ``max_iter``, or a
-plateau that the stopping rule took for convergence. The remedies are the ones
+Pure functions of numbers the fit already has (and of the training rows), so that
+each message names one cause, checked in this order: a step so large that the
+outputs saturate, inputs far from order 1, an L2 penalty that held the weights near
+0, training cut by ``max_iter``, a callback, a plateau of predicting the majority
+of imbalanced classes, or another plateau that the stopping rule took for
+convergence. The remedies are the ones
 ``tests/test_poor_fit.py`` shows to work on the case that triggers each message.
 """
 

@@ -30,9 +30,12 @@ def check_labels(y):
     numbers); sorting them for ``classes_`` would otherwise fail with an error that
     does not mention ``y``.
     """
-    if y is None or sp.issparse(y) or np.asarray(y).dtype != object:
+    if y is None or sp.issparse(y):
         return  # (a missing y gets scikit-learn's own message)
-    values = np.asarray(y).ravel()
+    values = np.asarray(y)
+    if values.dtype != object:
+        return
+    values = values.ravel()
     missing = np.flatnonzero([_is_missing(v) for v in values])
     if missing.size:
         raise ValueError(

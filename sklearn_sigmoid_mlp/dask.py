@@ -301,7 +301,7 @@ class DaskFullBatch:
             try:
                 return self._client.gather(futures)
             finally:
-                # A failed gather's traceback holds them (see _released_on_error).
+                # A failed gather's traceback would hold them (see close).
                 for future in futures:
                     future.release()
         # One key for this epoch's weights, shared by every block's task.

@@ -91,14 +91,19 @@ def test_plot_dir_receives_both_figures_and_nothing_else(tmp_path, capsys):
     assert f"wrote {tmp_path / 'confusion_matrix.png'}" in capsys.readouterr().out
 
 
-def test_help_examples_train_a_good_model():
+def _help_text():
+    """``python -m sklearn_sigmoid_mlp --help``, its whitespace collapsed."""
     result = subprocess.run(
         [sys.executable, "-m", "sklearn_sigmoid_mlp", "--help"],
         capture_output=True,
         text=True,
         check=True,
     )
-    help_text = " ".join(result.stdout.split())
+    return " ".join(result.stdout.split())
+
+
+def test_help_examples_train_a_good_model():
+    help_text = _help_text()
     # 30,20 alone stops early (23 % held-out); the example must say what it needs.
     assert "e.g. 30,20 " not in help_text
     assert "--hidden 30,20 --tol 1e-6 --max-iter 20000" in help_text
@@ -157,13 +162,7 @@ def test_a_poor_fit_is_reported_on_one_line(capsys):
 
 
 def test_help_shows_every_default_and_the_new_options():
-    result = subprocess.run(
-        [sys.executable, "-m", "sklearn_sigmoid_mlp", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out = " ".join(result.stdout.split())
+    out = _help_text()
     assert out.startswith("usage: python -m sklearn_sigmoid_mlp ")
     options = out.split("options:")[1]
     for option, default in [

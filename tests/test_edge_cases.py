@@ -263,14 +263,16 @@ def test_early_stopping_keeps_the_best_epoch_when_it_is_not_the_last(digits_scal
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_more_than_256_classes_are_encoded_right():
+@pytest.mark.parametrize("n_classes", [257, 300])  # 257: the first past one byte
+def test_more_than_256_classes_are_encoded_right(n_classes):
     rng = np.random.RandomState(0)
-    X, y = rng.rand(600, 5), np.arange(600) % 300
+    n = 2 * n_classes
+    X, y = rng.rand(n, 5), np.arange(n) % n_classes
     model = SigmoidMSEClassifier(max_iter=1, random_state=0).fit(X, y)
-    weights, biases = init_weights([5, 15, 300], np.random.RandomState(0))
+    weights, biases = init_weights([5, 15, n_classes], np.random.RandomState(0))
     hidden = sigmoid(X @ weights[0].T + biases[0])
     outputs = sigmoid(hidden @ weights[1].T + biases[1])
-    expected = 0.5 * np.sum((outputs - np.eye(300)[y]) ** 2) / 600
+    expected = 0.5 * np.sum((outputs - np.eye(n_classes)[y]) ** 2) / n
     assert model.initial_loss_ == pytest.approx(expected, rel=1e-12)
 
 

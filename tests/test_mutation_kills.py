@@ -25,7 +25,6 @@ from sklearn_sigmoid_mlp._network import (
     blas_threads_for,
     block_rows,
     init_weights,
-    sigmoid,
 )
 from sklearn_sigmoid_mlp._training import MIN_LOSS_REDUCTION, learned_little, train
 
@@ -114,16 +113,7 @@ def test_a_loss_reduction_of_exactly_the_threshold_is_not_poor():
 # --- _targets.py ------------------------------------------------------------------
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_257_classes_the_first_count_past_one_byte_are_encoded_right():
-    rng = np.random.RandomState(0)
-    X, y = rng.rand(514, 5), np.arange(514) % 257
-    model = SigmoidMSEClassifier(max_iter=1, random_state=0).fit(X, y)
-    weights, biases = init_weights([5, 15, 257], np.random.RandomState(0))
-    hidden = sigmoid(X @ weights[0].T + biases[0])
-    outputs = sigmoid(hidden @ weights[1].T + biases[1])
-    expected = 0.5 * np.sum((outputs - np.eye(257)[y]) ** 2) / 514
-    assert model.initial_loss_ == pytest.approx(expected, rel=1e-12)
+# 257 classes: tests/test_edge_cases.py::test_more_than_256_classes_are_encoded_right
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
