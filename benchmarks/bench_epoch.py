@@ -4,33 +4,47 @@ Usage::
 
     python benchmarks/bench_epoch.py --shape digits  --rounds 5
     python benchmarks/bench_epoch.py --shape large   --rounds 5
+    python benchmarks/bench_epoch.py --shape threads --rounds 3     # 1 and 2 threads
+    python benchmarks/bench_epoch.py --shape crossover --rounds 3   # threads pay from?
     python benchmarks/bench_epoch.py --shape scaling --rounds 3
     python benchmarks/bench_epoch.py --shape contention --rounds 3
+    python benchmarks/bench_epoch.py --shape contention-large --rounds 3
     python benchmarks/bench_epoch.py --shape tiny    --rounds 1   # smoke test (CI)
 
 ``--out DIR`` writes the tables somewhere else than ``benchmarks/results``.
 
-Peers, timed in interleaved rounds in one process (ratios are computed per round,
-then the median is taken):
+Peers, each timed in its own process, in interleaved rounds (ratios are computed
+per round, then the median is taken):
 
 - ``notebook``: the notebook's loop, ported unchanged (``notebook_port.py``);
 - ``MLPClassifier``: scikit-learn's network with the same architecture, logistic
   units, full-batch SGD without momentum or penalty, for the same number of epochs;
 - ``ours-f64`` / ``ours-f32``: ``SigmoidMSEClassifier`` on float64 / float32 input;
+- ``numpy-min``: a minimal hand-written NumPy epoch (forward, loss, backward,
+  update; in place; one BLAS thread), float64: what NumPy itself does per epoch;
+- ``torch-f64`` / ``torch-f32``: the same epoch as a plain PyTorch CPU loop
+  (``torch.sigmoid``, ``@``, no autograd; torch's own threads), when torch is
+  installed;
 - ``floor``: the epoch's two big matrix products alone, ``X @ W1`` and ``X.T @ D1``,
-  on the same arrays; ``floor-T`` is the same products in the orientation this
-  package uses (``W1 @ X.T`` and ``D1 @ X``), which BLAS may run faster;
-- ``exp``: the sigmoid's ``np.exp`` over one epoch's activations alone (every
-  peer computes it); ``floor + exp`` bounds what any implementation can reach.
+  on the same arrays with every BLAS thread; ``floor-T`` is the same products in
+  the orientation this package uses (``W1 @ X.T`` and ``D1 @ X``). "% of floor"
+  compares with the faster of the two.
 
 Extra peak memory (numpy allocations during ``fit`` above the input arrays, from
 ``tracemalloc``) is measured for each peer in its own process.
+
+``--shape threads`` times ours and the floor under 1 and 2 threads
+(``threadpool_limits``) for digits and large, with the share of the epoch spent
+outside the two big products. ``--shape crossover`` times one epoch's sums with 1
+and 2 threads over a range of sizes: where threads start to pay
+(``_network.THREADED_MIN_MACS``).
 
 ``--shape contention`` times the whole default digits fit (the notebook's run, 1017
 epochs; MLPClassifier with the same full-batch SGD for as many epochs), each fit in
 a new process, on a quiet machine and beside two CPU-bound neighbour processes
 (``python -c "while True: pass"``, started and stopped by the script), in
 interleaved rounds; the table gives each peer's busy / quiet ratio.
+``--shape contention-large`` does the same for 5 epochs of the large shape.
 
 Tables are printed and written to ``benchmarks/results/<shape>.md`` and ``.json``
 with the machine's CPU, core count and BLAS.
@@ -46,6 +60,7 @@ import sys
 import time
 import tracemalloc
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -86,62 +101,182 @@ def fit_peer(peer, X, y, hidden, epochs):
     if peer == "notebook":
         run_notebook(X, y, 0, hidden, max_epoch=epochs, scale=False, stop=False)
     elif peer == "MLPClassifier":
-        MLPClassifier(
-            hidden_layer_sizes=(hidden,),
-            activation="logistic",
-            solver="sgd",
-            batch_size=X.shape[0],
-            learning_rate_init=0.7,
-            momentum=0,
-            alpha=0,
-            shuffle=False,
-            tol=0,
-            n_iter_no_change=10**9,
-            max_iter=epochs,
-            random_state=0,
-        ).fit(X, y)
-    elif peer == "exp":
-        units = np.random.RandomState(0).normal(
-            size=(hidden + len(np.unique(y)), len(X))
-        )
-        out = np.empty_like(units)
-        for _ in range(epochs):
-            np.exp(units, out=out)
+        mlp_peer(hidden, epochs, X.shape[0]).fit(X, y)
+    elif peer == "numpy-min":
+        numpy_min_epochs(X, y, hidden, epochs)
+    elif peer.startswith("torch-"):
+        torch_epochs(X, y, hidden, epochs)
     elif peer in ("ours-f64", "ours-f32"):
         SigmoidMSEClassifier(
             hidden_layer_sizes=(hidden,), max_iter=epochs, tol=0, random_state=0
         ).fit(X, y)
     else:
-        n_samples, n_features = X.shape
-        rng = np.random.RandomState(0)
-        W1 = rng.rand(n_features, hidden) - 0.5
-        D1 = rng.rand(n_samples, hidden) - 0.5
-        W1_T, D1_T = np.ascontiguousarray(W1.T), np.ascontiguousarray(D1.T)
+        floor_epochs(peer, X, hidden, epochs)
+
+
+def mlp_peer(hidden, epochs, n_samples):
+    """MLPClassifier configured as the notebook's full-batch gradient descent."""
+    return MLPClassifier(
+        hidden_layer_sizes=(hidden,),
+        activation="logistic",
+        solver="sgd",
+        batch_size=n_samples,
+        learning_rate_init=0.7,
+        momentum=0,
+        alpha=0,
+        shuffle=False,
+        tol=0,
+        n_iter_no_change=10**9,
+        max_iter=epochs,
+        random_state=0,
+    )
+
+
+def floor_epochs(peer, X, hidden, epochs):
+    """The epoch's two big products alone: ``floor`` (rows × units orientation) or
+    ``floor-T`` (units × rows, this package's)."""
+    n_samples, n_features = X.shape
+    rng = np.random.RandomState(0)
+    W1 = (rng.rand(n_features, hidden) - 0.5).astype(X.dtype)
+    D1 = (rng.rand(n_samples, hidden) - 0.5).astype(X.dtype)
+    W1_T, D1_T = np.ascontiguousarray(W1.T), np.ascontiguousarray(D1.T)
+    for _ in range(epochs):
+        if peer == "floor":
+            X @ W1
+            X.T @ D1
+        else:
+            W1_T @ X.T
+            D1_T @ X
+
+
+def _network_draws(X, y, hidden):
+    n_classes = int(y.max()) + 1
+    rng = np.random.RandomState(0)
+    shapes = [(hidden, X.shape[1]), (hidden,), (n_classes, hidden), (n_classes,)]
+    return [(rng.rand(*shape) - 0.5).astype(X.dtype) for shape in shapes], n_classes
+
+
+def _sigmoid_in_place(a):
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    a += 1
+    np.reciprocal(a, out=a)
+
+
+def numpy_min_epochs(X, y, hidden, epochs, learning_rate=0.7):
+    """The minimal hand-written NumPy epoch: forward, loss, backward, update; in
+    place (units × rows); one BLAS thread. Returns the last loss."""
+    from threadpoolctl import threadpool_limits
+
+    params, n_classes = _network_draws(X, y, hidden)
+    W1, b1, W2, b2 = params
+    n = X.shape[0]
+    Y = np.zeros((n_classes, n), X.dtype)
+    Y[y, np.arange(n)] = 1
+    A1, D1 = np.empty((hidden, n), X.dtype), np.empty((hidden, n), X.dtype)
+    A2, D2 = np.empty((n_classes, n), X.dtype), np.empty((n_classes, n), X.dtype)
+    gW1, gb1, gW2, gb2 = grads = [np.empty_like(p) for p in params]
+    step = learning_rate / n
+    with threadpool_limits(limits=1, user_api="blas"):
         for _ in range(epochs):
-            if peer == "floor":
-                X @ W1
-                X.T @ D1
-            else:
-                W1_T @ X.T
-                D1_T @ X
+            np.matmul(W1, X.T, out=A1)
+            A1 += b1[:, None]
+            _sigmoid_in_place(A1)
+            np.matmul(W2, A1, out=A2)
+            A2 += b2[:, None]
+            _sigmoid_in_place(A2)
+            np.subtract(A2, Y, out=D2)
+            loss = 0.5 / n * float(np.vdot(D2, D2))
+            D2 *= A2
+            np.subtract(1, A2, out=A2)
+            D2 *= A2
+            np.matmul(D2, A1.T, out=gW2)
+            np.sum(D2, axis=1, out=gb2)
+            np.matmul(W2.T, D2, out=D1)
+            D1 *= A1
+            np.subtract(1, A1, out=A1)
+            D1 *= A1
+            np.matmul(D1, X, out=gW1)
+            np.sum(D1, axis=1, out=gb1)
+            for param, grad in zip(params, grads):
+                grad *= step
+                param -= grad
+    return loss
+
+
+def torch_epochs(X, y, hidden, epochs, learning_rate=0.7):
+    """The same epoch as a plain PyTorch CPU loop (no autograd), in ``X``'s
+    dtype: what a user who wants speed might write. Returns the last loss."""
+    import torch
+
+    params, n_classes = _network_draws(X, y, hidden)
+    W1, b1, W2, b2 = (torch.from_numpy(p) for p in params)
+    Xt = torch.from_numpy(X)
+    n = X.shape[0]
+    Y = torch.zeros(n, n_classes, dtype=Xt.dtype)
+    Y[torch.arange(n), torch.from_numpy(y)] = 1
+    step = learning_rate / n
+    with torch.no_grad():
+        for _ in range(epochs):
+            A1 = torch.sigmoid(Xt @ W1.T + b1)
+            A2 = torch.sigmoid(A1 @ W2.T + b2)
+            D2 = A2 - Y
+            loss = 0.5 / n * float((D2 * D2).sum())
+            D2 = D2 * A2 * (1 - A2)
+            D1 = (D2 @ W2) * A1 * (1 - A1)
+            W2 -= step * (D2.T @ A1)
+            b2 -= step * D2.sum(0)
+            W1 -= step * (D1.T @ Xt)
+            b1 -= step * D1.sum(0)
+    return loss
+
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def peer_input(peer, X):
-    """The array each peer trains on: float32 for ``ours-f32``, float64 otherwise."""
-    return X.astype(np.float32) if peer == "ours-f32" else X
+    """The array each peer trains on: float32 for ``*-f32``, float64 otherwise."""
+    return X.astype(np.float32) if peer.endswith("-f32") else X
 
 
-def time_peers(peers, X, y, hidden, epochs, rounds):
-    """Per-epoch seconds of each peer, one list entry per interleaved round."""
-    inputs = {peer: peer_input(peer, X) for peer in peers}
+def time_here(peer, shape, epochs, n_samples=None, threads=None):
+    """Seconds per epoch of ``peer`` in this process, after a warm-up."""
+    from threadpoolctl import threadpool_limits
+
+    _, _, hidden, _, _ = SHAPES.get(shape, SHAPES["digits"])
+    X_raw, y = make_data(shape, n_samples)
+    X = peer_input(peer, FixedScaler().transform(X_raw))
+    with threadpool_limits(limits=threads, user_api="blas"):
+        fit_peer(peer, X[:200], y[:200], hidden, 2)  # imports, thread pools, caches
+        start = time.perf_counter()
+        fit_peer(peer, X, y, hidden, epochs)
+        return (time.perf_counter() - start) / epochs
+
+
+def time_in_process(peer, shape, epochs, n_samples=None, threads=None):
+    """:func:`time_here` in a new process."""
+    command = [sys.executable, __file__, "--time-of", peer, "--shape", shape]
+    command += ["--epochs", str(epochs)]
+    if n_samples:
+        command += ["--rows", str(n_samples)]
+    if threads:
+        command += ["--threads", str(threads)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def time_peers(peers, shape, epochs, rounds, n_samples=None):
+    """Per-epoch seconds of each peer, each in its own process, one list entry per
+    interleaved round."""
     times = {peer: [] for peer in peers}
-    for peer in peers:  # warm-up: imports, BLAS threads, caches
-        fit_peer(peer, inputs[peer][:200], y[:200], hidden, 2)
     for _ in range(rounds):
         for peer in peers:
-            start = time.perf_counter()
-            fit_peer(peer, inputs[peer], y, hidden, epochs)
-            times[peer].append((time.perf_counter() - start) / epochs)
+            times[peer].append(time_in_process(peer, shape, epochs, n_samples))
     return times
 
 
@@ -245,37 +380,53 @@ COLUMNS = [
 ]
 
 
-def bench_fixed(shape, rounds, with_memory=True):
-    n_samples, n_features, hidden, classes, epochs = SHAPES[shape]
-    X_raw, y = make_data(shape)
-    X = FixedScaler().transform(X_raw)
-    peers = [
-        "notebook",
-        "MLPClassifier",
-        "ours-f64",
-        "ours-f32",
-        "floor",
-        "floor-T",
-        "exp",
-    ]
+def fixed_peers(shape):
+    peers = ["notebook", "MLPClassifier", "ours-f64", "ours-f32", "numpy-min"]
+    if torch_available():
+        peers += ["torch-f64", "torch-f32"]
+    peers += ["floor", "floor-T"]
     if shape == "large":
         peers.remove("notebook")  # its einsum takes minutes per epoch at this size
-    times = time_peers(peers, X, y, hidden, epochs, rounds)
+    return peers
+
+
+def add_goal_columns(rows):
+    """Per-peer "% of floor" (the faster floor), and ours against the minimal
+    NumPy epoch and the PyTorch loop of the same dtype."""
+    by_peer = {row["peer"]: row for row in rows}
+    floors = [by_peer[p]["ms_median"] for p in ("floor", "floor-T") if p in by_peer]
+    for row in rows:
+        row["pct_of_floor"] = 100 * min(floors) / row["ms_median"]
+        dtype = row["peer"][-3:]
+        if row["peer"].startswith("ours") and f"torch-{dtype}" in by_peer:
+            row["vs_torch"] = by_peer[f"torch-{dtype}"]["ms_median"] / row["ms_median"]
+
+
+def bench_fixed(shape, rounds, with_memory=True):
+    n_samples, n_features, hidden, classes, epochs = SHAPES[shape]
+    peers = fixed_peers(shape)
+    times = time_peers(peers, shape, epochs, rounds)
     memory = {}
     if with_memory:
+        measured = ["notebook", "MLPClassifier", "ours-f64", "ours-f32"]
         memory = {
             p: extra_peak_memory(p, shape, hidden, epochs)
-            for p in peers
-            if not p.startswith("floor") and p != "exp"
+            for p in measured
+            if p in peers
         }
-    refs = ["notebook", "MLPClassifier", "floor", "floor-T"]
-    rows = summarise(times, refs, model_flops(*X.shape, hidden, classes), memory)
+    refs = ["notebook", "MLPClassifier", "numpy-min"]
+    flops = model_flops(n_samples, n_features, hidden, classes)
+    rows = summarise(times, refs, flops, memory)
+    add_goal_columns(rows)
     columns = COLUMNS + [
         (f"× vs {ref}", f"speedup_vs_{ref}", "{:.2f}") for ref in refs if ref in times
     ]
+    columns += [("% of floor", "pct_of_floor", "{:.0f}")]
+    columns += [("× vs torch (same dtype)", "vs_torch", "{:.2f}")]
     title = (
         f"{shape}: {n_samples} × {n_features} → {hidden} → {classes}, "
-        f"{epochs} epochs per timing, {rounds} interleaved rounds"
+        f"{epochs} epochs per timing, each peer in its own process, "
+        f"{rounds} interleaved rounds"
     )
     text = f"### {title}\n\n{table(rows, columns)}\n"
     result = {"shape": shape, "title": title, "rows": rows}
@@ -284,45 +435,150 @@ def bench_fixed(shape, rounds, with_memory=True):
     return text, result
 
 
+def bench_threads(rounds):
+    """Ours and the floor on 1 and 2 threads, digits and large: the scaling, and
+    the share of an epoch spent outside the two big products."""
+    rows = []
+    for shape in ("digits", "large"):
+        epochs = SHAPES[shape][-1]
+        times = {}
+        for _ in range(rounds):
+            for threads in (1, 2):
+                for peer in ("ours-f64", "floor-T"):
+                    seconds = time_in_process(peer, shape, epochs, threads=threads)
+                    times.setdefault((peer, threads), []).append(seconds)
+        for threads in (1, 2):
+            ours = statistics.median(times["ours-f64", threads])
+            floor = statistics.median(times["floor-T", threads])
+            rows.append(
+                {
+                    "shape": shape,
+                    "threads": threads,
+                    "ours_ms": 1e3 * ours,
+                    "speedup": statistics.median(times["ours-f64", 1]) / ours,
+                    "floor_ms": 1e3 * floor,
+                    "outside_share": 1 - floor / ours,
+                }
+            )
+    columns = [
+        ("shape", "shape", "{}"),
+        ("threads", "threads", "{}"),
+        ("ours ms/epoch", "ours_ms", "{:.3f}"),
+        ("× vs 1 thread", "speedup", "{:.2f}"),
+        ("two big products ms", "floor_ms", "{:.3f}"),
+        ("share outside them", "outside_share", "{:.0%}"),
+    ]
+    title = (
+        "threads: ours-f64 and its two big products on 1 and 2 threads, "
+        f"{rounds} rounds"
+    )
+    result = {"shape": "threads", "title": title, "rows": rows}
+    return f"### {title}\n\n{table(rows, columns)}\n", result
+
+
+CROSSOVER = {(64, 15): [1797, 8_000, 32_000, 128_000], (784, 100): [250, 1000, 4000]}
+
+
+def bench_crossover(rounds):
+    """One epoch's sums (``FullBatch.evaluate``) with 1 and 2 threads, by size."""
+    from sklearn_sigmoid_mlp._network import FullBatch, init_weights
+
+    rows = []
+    for (n_features, hidden), sizes in CROSSOVER.items():
+        for n_samples in sizes:
+            rng = np.random.RandomState(0)
+            X = rng.randint(0, 17, size=(n_samples, n_features)) / 16.0
+            y = rng.randint(10, size=n_samples)
+            weights, biases = init_weights([n_features, hidden, 10], rng)
+            times = {1: [], 2: []}
+            for _ in range(rounds):
+                for threads in (1, 2):
+                    batch = FullBatch(X, y, weights, biases, n_threads=threads)
+                    with batch.blas_threads():
+                        times[threads].append(_time_evaluate(batch))
+            macs = n_samples * (n_features * hidden + hidden * 10)
+            one, two = (statistics.median(times[t]) for t in (1, 2))
+            speedup = statistics.median(a / b for a, b in zip(times[1], times[2]))
+            shape = f"{n_samples} × {n_features} → {hidden} → 10"
+            rows.append(
+                dict(
+                    shape=shape,
+                    macs=macs,
+                    one_ms=1e3 * one,
+                    two_ms=1e3 * two,
+                    speedup=speedup,
+                )
+            )
+    columns = [
+        ("shape", "shape", "{}"),
+        ("multiply-adds per epoch", "macs", "{:.2e}"),
+        ("1 thread ms", "one_ms", "{:.3f}"),
+        ("2 threads ms", "two_ms", "{:.3f}"),
+        ("× from 2 threads", "speedup", "{:.2f}"),
+    ]
+    title = f"crossover: one epoch's sums on 1 and 2 threads, {rounds} rounds"
+    result = {"shape": "crossover", "title": title, "rows": rows}
+    return f"### {title}\n\n{table(rows, columns)}\n", result
+
+
+def _time_evaluate(batch, seconds=0.3):
+    batch.evaluate()
+    start, count = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        batch.evaluate()
+        count += 1
+    return (time.perf_counter() - start) / count
+
+
 NEIGHBOUR = "while True: pass"
 
 
-def fit_once_here(peer):
-    """Seconds of one whole default digits fit (the notebook's 1017 epochs)."""
-    X_raw, y = load_digits(return_X_y=True)
+CONTENTION = {"contention": ("digits", None), "contention-large": ("large", 5)}
+
+
+def fit_once_here(peer, shape="contention"):
+    """Seconds of one whole fit: the default digits fit (the notebook's 1017
+    epochs), or 5 epochs of the large shape."""
+    data, epochs = CONTENTION[shape]
+    _, _, hidden, _, _ = SHAPES[data]
+    X_raw, y = make_data(data)
     X = FixedScaler().transform(X_raw)
     start = time.perf_counter()
     if peer == "MLPClassifier":
-        fit_peer("MLPClassifier", X, y, 15, NOTEBOOK_EPOCHS)
+        fit_peer("MLPClassifier", X, y, hidden, epochs or NOTEBOOK_EPOCHS)
+    elif epochs:
+        fit_peer("ours-f64", X, y, hidden, epochs)
     else:
         clf = SigmoidMSEClassifier(random_state=0).fit(X, y)
         assert clf.n_iter_ == NOTEBOOK_EPOCHS
     return time.perf_counter() - start
 
 
-def fit_once(peer):
+def fit_once(peer, shape):
     """:func:`fit_once_here` in a new process (fresh BLAS thread pool)."""
-    command = [sys.executable, __file__, "--fit-once", peer]
+    command = [sys.executable, __file__, "--fit-once", peer, "--shape", shape]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def bench_contention(rounds):
-    """Whole default fits, quiet and beside two CPU-bound neighbour processes."""
+def _busy_neighbours(busy):
+    if not busy:
+        return []
+    neighbours = [subprocess.Popen([sys.executable, "-c", NEIGHBOUR]) for _ in range(2)]
+    time.sleep(0.5)  # let them take the cores
+    return neighbours
+
+
+def bench_contention(rounds, shape="contention"):
+    """Whole fits, quiet and beside two CPU-bound neighbour processes."""
     peers = ["ours", "MLPClassifier"]
     times = {(peer, busy): [] for peer in peers for busy in (False, True)}
     for _ in range(rounds):
         for busy in (False, True):
-            neighbours = []
-            if busy:
-                neighbours = [
-                    subprocess.Popen([sys.executable, "-c", NEIGHBOUR])
-                    for _ in range(2)
-                ]
-                time.sleep(0.5)  # let them take the cores
+            neighbours = _busy_neighbours(busy)
             try:
                 for peer in peers:
-                    times[peer, busy].append(fit_once(peer))
+                    times[peer, busy].append(fit_once(peer, shape))
             finally:
                 for neighbour in neighbours:
                     neighbour.kill()
@@ -346,11 +602,17 @@ def bench_contention(rounds):
         ("busy max s", "busy_max_s", "{:.2f}"),
         ("busy / quiet (median of rounds)", "slowdown", "{:.2f}"),
     ]
-    title = (
-        f"contention: whole default digits fit ({NOTEBOOK_EPOCHS} epochs), each in "
-        f"a new process, quiet and beside 2 CPU-bound processes, {rounds} rounds"
+    data, epochs = CONTENTION[shape]
+    what = (
+        f"{epochs} epochs of {data}"
+        if epochs
+        else (f"whole default digits fit ({NOTEBOOK_EPOCHS} epochs)")
     )
-    result = {"shape": "contention", "title": title, "rows": rows}
+    title = (
+        f"{shape}: {what}, each in a new process, quiet and beside 2 CPU-bound "
+        f"processes, {rounds} rounds"
+    )
+    result = {"shape": shape, "title": title, "rows": rows}
     return f"### {title}\n\n{table(rows, columns)}\n", result
 
 
@@ -388,10 +650,9 @@ def bench_scaling(rounds, out):
     hidden, epochs = 15, 3
     rows = []
     for n_samples in SCALING_ROWS:
-        X_raw, y = make_data("scaling", n_samples)
-        X = FixedScaler().transform(X_raw)
+        X_raw, _ = make_data("scaling", n_samples)
         peers = ["MLPClassifier", "ours-f64"]
-        times = time_peers(peers, X, y, hidden, epochs, rounds)
+        times = time_peers(peers, "scaling", epochs, rounds, n_samples)
         for peer in peers:
             rows.append(
                 {
@@ -403,7 +664,7 @@ def bench_scaling(rounds, out):
                         peer, "scaling", hidden, epochs, n_samples
                     )
                     / 2**20,
-                    "data_mib": X.nbytes / 2**20,
+                    "data_mib": X_raw.nbytes / 2**20,
                 }
             )
     columns = [
@@ -444,43 +705,56 @@ def plot_scaling(rows, out):
     fig.savefig(out / "scaling.png", dpi=100)
 
 
-def main(argv=None):
+MODES = {
+    "threads": bench_threads,
+    "crossover": bench_crossover,
+    "contention": bench_contention,
+    "contention-large": partial(bench_contention, shape="contention-large"),
+}
+
+
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--shape",
-        choices=[*SHAPES, "scaling", "contention"],
-        default="digits",
-        help="problem",
+        "--shape", choices=[*SHAPES, "scaling", *MODES], default="digits"
     )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--no-memory", action="store_true", help="skip memory runs")
     parser.add_argument(
         "--out", type=Path, default=HERE / "results", help="where tables are written"
     )
-    parser.add_argument("--memory-of", help=argparse.SUPPRESS)
-    parser.add_argument("--hidden", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--fit-once", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    warnings.simplefilter("ignore", ConvergenceWarning)
+    for hidden in ("--memory-of", "--time-of", "--fit-once"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    for hidden in ("--hidden", "--epochs", "--rows", "--threads"):
+        parser.add_argument(hidden, type=int, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
 
+
+def run_child(args):
+    """The measurements made in a process of their own: print one number."""
     if args.fit_once:
-        print(fit_once_here(args.fit_once))
-        return 0
-    if args.memory_of:
+        print(fit_once_here(args.fit_once, args.shape))
+    elif args.time_of:
+        print(time_here(args.time_of, args.shape, args.epochs, args.rows, args.threads))
+    else:
         print(
             measure_memory_here(
                 args.memory_of, args.shape, args.hidden, args.epochs, args.rows
             )
         )
-        return 0
 
+
+def main(argv=None):
+    args = parse_args(argv)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    if args.fit_once or args.time_of or args.memory_of:
+        run_child(args)
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     if args.shape == "scaling":
         text, result = bench_scaling(args.rounds, args.out)
-    elif args.shape == "contention":
-        text, result = bench_contention(args.rounds)
+    elif args.shape in MODES:
+        text, result = MODES[args.shape](args.rounds)
     else:
         text, result = bench_fixed(args.shape, args.rounds, not args.no_memory)
     result["machine"] = machine()

@@ -6,9 +6,8 @@ nothing from the rest of the package.
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.externals.array_api_compat import array_namespace, is_array_api_obj
 
-from ._fixes import _convert_to_numpy, array_device
+from ._fixes import _convert_to_numpy, array_device, array_namespace, is_array_api_obj
 
 
 def namespace_of(X):

@@ -5,11 +5,16 @@ adapt when it does. Supported: scikit-learn 1.8 and 1.9 (``setup.cfg`` bounds th
 range, and CI tests the oldest and the newest release). Each import says why.
 """
 
+from joblib.parallel import get_active_backend
 from sklearn import get_config
 
 # The fit decorator of every scikit-learn estimator: validates the parameters once
 # and skips the nested validation of estimators called inside fit.
 from sklearn.base import _fit_context
+
+# The array API compatibility layer scikit-learn vendors: the namespace of any
+# array API object (NumPy arrays included), and whether an object is one.
+from sklearn.externals.array_api_compat import array_namespace, is_array_api_obj
 
 # Array API helpers: the namespace and device of an input, and conversion back to
 # NumPy (labels and hold-out scores are computed in NumPy).
@@ -89,6 +94,21 @@ def release_blas_control():
         clear()
 
 
+def active_joblib_n_jobs():
+    """The worker count of an active ``joblib.parallel_config``, or None.
+
+    ``parallel_config(n_jobs=k)`` gives ``k`` (-1: every core). Inside a joblib
+    worker (a thread or a process of ``Parallel``), where joblib runs nested calls
+    with ``n_jobs=None`` on one worker, 1: the workers already share the cores.
+    None when nothing is configured. ``get_active_backend`` is public in
+    ``joblib.parallel`` but not exported by ``joblib``.
+    """
+    backend, n_jobs = get_active_backend()
+    if n_jobs is None:
+        return 1 if getattr(backend, "nesting_level", 0) > 0 else None
+    return backend.effective_n_jobs(n_jobs)
+
+
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn 1.8: no callback API
@@ -108,12 +128,15 @@ __all__ = [
     "_convert_to_numpy",
     "_fit_context",
     "_get_feature_names",
+    "active_joblib_n_jobs",
     "array_device",
+    "array_namespace",
     "check_matplotlib_support",
     "check_same_namespace",
     "get_chunk_n_rows",
     "get_namespace",
     "get_namespace_and_device",
+    "is_array_api_obj",
     "release_blas_control",
     "take_blas_control_from",
 ]

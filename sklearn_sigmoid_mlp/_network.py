@@ -1,47 +1,45 @@
 """The network's mathematics: forward pass, loss and backward pass over a block of rows.
 
-Small functions on arrays, free of estimator state; ``_training.py`` turns them into
-epochs, updates and a stopping rule.
+Small functions on arrays, free of estimator state, and ``FullBatch``, which sums
+them over all rows (block by block, in row shares that threads take at once);
+``_training.py`` turns the sums into epochs, updates and a stopping rule.
 
 Layout is the notebook's: ``weights[l]`` is ``(n_out, n_in)`` (its ``W[:, 1:]``),
 ``biases[l]`` is ``(n_out,)`` (its ``W[:, 0]``), activations are units × rows. The
 estimator exposes scikit-learn's ``coefs_[l] = weights[l].T``, ``intercepts_ = biases``.
+
+Each maths function has one body for every array library: NumPy buffers given
+(``in place``) make each step write into them; without them (other array API
+libraries, which have no ``out=``) the same step allocates its result.
 """
 
-import threading
-from contextlib import contextmanager, nullcontext
-from functools import cache
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils.sparsefuncs import min_max_axis
-from threadpoolctl import ThreadpoolController
 
 from ._arrays import namespace_of
-from ._fixes import (
-    _convert_to_numpy,
-    array_device,
-    get_chunk_n_rows,
-    release_blas_control,
-    take_blas_control_from,
-)
+from ._fixes import _convert_to_numpy, array_device, get_chunk_n_rows
+from ._threads import ONE_BLAS_THREAD, available_threads, run_concurrently
+from ._training import Batch
 
-# Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is;
-# measured here (benchmarks/bench_epoch.py), matrix products stop gaining speed
-# beyond ~8000 rows of a 784-100-10 network. scikit-learn's ``working_memory``
-# (in MiB) can only lower this further.
+# Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is
+# (this budget is shared by the threads of a fit). scikit-learn's
+# ``working_memory`` (in MiB) can only lower it further.
 _BLOCK_TARGET_MIB = 16.0
 _MIN_BLOCK_ROWS = 64
 
-# Below this many multiply-adds in an epoch's largest matrix product, training
-# runs on one BLAS thread. Measured on a 2-core AMD EPYC (OpenBLAS 0.3.31): the two
-# big digits products (1.7e6 each) take 0.38-0.52 ms on one thread and 0.28-0.37 ms
-# on two when the machine is quiet, but 1-23 ms on two beside two busy processes
-# (each call waits for a descheduled thread), against ~1 ms on one; from ~1e7 on,
-# two threads stay ahead busy or quiet (benchmarks/bench_epoch.py --shape
-# contention measures the whole fit).
+# From this many multiply-adds per epoch (rows × Σ n_in·n_out), a fit splits its
+# rows between threads (one BLAS thread each); below, one thread does all, on one
+# BLAS thread. Measured by benchmarks/bench_epoch.py --shape crossover.
+THREADED_MIN_MACS = 20_000_000
+
+
 _THREADED_MIN_MACS = 10_000_000
 
 
@@ -86,18 +84,23 @@ def init_weights(layer_sizes, random_state, dtype=np.float64):
     return weights, biases
 
 
-def sigmoid(z, out=None):
-    """Logistic function ``1 / (1 + exp(-z))``, the notebook's formula, elementwise.
+def sigmoid(z, bias=None, *, in_place=False, xp=np):
+    """Logistic function ``1 / (1 + exp(-(z + bias)))``, the notebook's formula.
 
-    Free of floating-point warnings for every finite input: ``exp(-z)`` overflows to
-    ``inf`` for ``z < -709`` (or underflows to 0 for large ``z``), and
-    ``1 / (1 + inf) = 0`` and ``1 / (1 + 0) = 1`` are the correct limits.
+    Free of floating-point warnings for every finite input: ``exp`` overflows to
+    ``inf`` for arguments above 709 (or underflows to 0), and ``1 / (1 + inf) = 0``
+    and ``1 / (1 + 0) = 1`` are the correct limits.
 
     Parameters
     ----------
-    z : ndarray
-    out : ndarray, optional
-        Where to write the result; may be ``z`` itself (in place).
+    z : ndarray of shape (n_units, n_rows)
+    bias : ndarray of shape (n_units,), optional
+        Added to each row of units before the function.
+    in_place : bool, default=False
+        Write the result into ``z`` (NumPy): ``-(z + b)`` in one pass, then
+        ``exp``, ``+ 1`` and the reciprocal, each in place.
+    xp : namespace, default=numpy
+        ``z``'s array namespace, for the allocating path.
 
     Returns
     -------
@@ -110,21 +113,41 @@ def sigmoid(z, out=None):
     array([0. , 0.5, 1. ])
     """
     with np.errstate(over="ignore", under="ignore"):
-        out = np.negative(z, out=out)
-        np.exp(out, out=out)
-        out += 1
-        return np.reciprocal(out, out=out)
+        if not in_place:
+            if bias is not None:
+                z = z + bias[:, None]
+            return 1.0 / (1.0 + xp.exp(-z))
+        if bias is None:
+            np.negative(z, out=z)
+        else:
+            np.subtract(np.negative(bias)[:, None], z, out=z)
+        np.exp(z, out=z)
+        z += 1
+        return np.reciprocal(z, out=z)
 
 
-def _first_layer(weight, X, out):
-    """``weight @ X.T`` for a dense or sparse row block ``X``, written into ``out``."""
+def _input_product(weight, X, out=None):
+    """``weight @ X.T`` for a dense or sparse row block ``X``; into ``out`` if given."""
+    if out is None:
+        return weight @ X.T
     if sp.issparse(X):
         out[...] = (X @ weight.T).T
     else:
         np.matmul(weight, X.T, out=out)
+    return out
 
 
-def forward(X, weights, biases, activations=None, xp=np):
+def _input_gradient(delta, X, out, in_place):
+    """``delta @ X`` (the first layer's gradient sums), written into ``out``."""
+    if sp.issparse(X):
+        out[...] = (X.T @ delta.T).T
+    elif in_place:
+        np.matmul(delta, X, out=out)
+    else:
+        out[...] = delta @ X
+
+
+def forward(X, weights, biases, buffers=None, xp=np):
     """Forward pass: the sigmoid activations of every layer for the rows of ``X``.
 
     Activations are stored units × rows (the notebook's ``W · Xᵀ`` orientation), so
@@ -137,59 +160,46 @@ def forward(X, weights, biases, activations=None, xp=np):
     weights, biases : lists of ndarray
         ``weights[l]`` of shape ``(n_out, n_in)``, ``biases[l]`` of shape
         ``(n_out,)``.
-    activations : list of ndarray, optional
+    buffers : list of ndarray, optional
         NumPy buffers of shape ``(n_out_l, n_rows)``, one per layer, written in
-        place (within ``np.errstate(over="ignore", under="ignore")``, which the
-        caller enters once). Without them (other array libraries, which have no
-        ``out=``), new arrays are allocated with the array API standard's
-        operations.
+        place. Without them, new arrays are allocated (array API standard).
     xp : namespace, default=numpy
-        The array namespace of ``X`` for the allocating path.
 
     Returns
     -------
     activations : list of ndarray
         ``[A_1, ..., A_L]``; ``A_L`` is the network's output, transposed.
     """
-    if activations is None:
-        activations, a = [], X.T
-        for weight, bias in zip(weights, biases):
-            z = weight @ a
-            z += bias[:, None]
-            a = 1.0 / (1.0 + xp.exp(-z))
-            activations.append(a)
-        return activations
-    # In place, as 1 / (1 + exp(-z)) with -z = (-b) - W·a in one pass (exactly
-    # -(W·a + b)); the caller silences overflow in exp, whose limits are right.
-    _first_layer(weights[0], X, activations[0])
+    in_place = buffers is not None
+    activations = []
     for layer, (weight, bias) in enumerate(zip(weights, biases)):
-        z = activations[layer]
-        if layer > 0:
-            np.matmul(weight, activations[layer - 1], out=z)
-        np.subtract(np.negative(bias)[:, None], z, out=z)
-        np.exp(z, out=z)
-        z += 1
-        np.reciprocal(z, out=z)
+        out = buffers[layer] if in_place else None
+        if layer == 0:
+            z = _input_product(weight, X, out)
+        elif in_place:
+            z = np.matmul(weight, activations[-1], out=out)
+        else:
+            z = weight @ activations[-1]
+        activations.append(sigmoid(z, bias, in_place=in_place, xp=xp))
     return activations
 
 
 def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
-    """Squared error of a block and the output layer's delta, in place.
+    """Squared error of a block and the output layer's delta.
 
-    Writes ``delta = (f - y) · f · (1 - f)`` (the notebook's ``delta_out``, same order
-    of operations), times each row's weight if given, and returns
-    ``Σ_j w_j ‖f_j - y_j‖²`` over the block (``w_j = 1`` without weights). ``out`` is
-    overwritten with ``1 - f``.
+    Computes ``delta = (f - y) · f · (1 - f)`` (the notebook's ``delta_out``, same
+    order of operations), times each row's weight if given, and returns
+    ``Σ_j w_j ‖f_j - y_j‖²`` over the block (``w_j = 1`` without weights).
 
     Parameters
     ----------
     out : ndarray of shape (n_outputs, n_rows)
-        The network's output ``f``, C-contiguous; destroyed.
+        The network's output ``f``; with ``delta`` given, overwritten with ``1 - f``.
     Y : ndarray of shape (n_outputs, n_rows)
         0/1 targets.
     delta : ndarray of shape (n_outputs, n_rows), optional
-        C-contiguous NumPy buffer for the delta; without it (other array libraries)
-        a new array is allocated and ``out`` is left alone.
+        C-contiguous NumPy buffer for the delta, written in place; without it a
+        new array is allocated and ``out`` is left alone.
     sample_weight : ndarray of shape (n_rows,), optional
     xp : namespace, default=numpy
 
@@ -198,34 +208,66 @@ def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
     squared_error : float
     delta : ndarray of shape (n_outputs, n_rows)
     """
-    if delta is None:
-        delta = out - Y
-        per_unit_row = delta * delta
-        if sample_weight is None:
-            squared_error = float(xp.sum(per_unit_row))
-        else:
-            squared_error = float(xp.sum(xp.sum(per_unit_row, axis=0) * sample_weight))
-        delta = delta * out * (1 - out)
-        if sample_weight is not None:
-            delta = delta * sample_weight
-        return squared_error, delta
-    np.subtract(out, Y, out=delta)
-    if sample_weight is None:
-        # einsum's own loop, not BLAS: the sum must not depend on the thread count.
-        flat = delta.reshape(-1)
-        squared_error = float(np.einsum("i,i->", flat, flat))
+    in_place = delta is not None
+    if in_place:
+        np.subtract(out, Y, out=delta)
     else:
-        per_row = np.einsum("ij,ij->j", delta, delta)
-        squared_error = float(np.einsum("i,i->", per_row, sample_weight))
-    delta *= out
-    np.subtract(1, out, out=out)
-    delta *= out
+        delta = out - Y
+    squared_error = _weighted_sum_of_squares(delta, sample_weight, xp)
+    if in_place:
+        delta *= out
+        np.subtract(1, out, out=out)
+        delta *= out
+    else:
+        delta = delta * out * (1 - out)
     if sample_weight is not None:
-        delta *= sample_weight
+        delta = _scaled(delta, sample_weight, in_place)
     return squared_error, delta
 
 
-def backward(X, weights, activations, delta, grads, bias_grads, scratch, xp=np):
+def _weighted_sum_of_squares(delta, sample_weight, xp):
+    """``Σ_j w_j Σ_k delta_kj²``; for NumPy by einsum's own loop (not BLAS), so
+    that the sum does not depend on the BLAS thread count."""
+    if xp is np and sample_weight is None:
+        flat = delta.reshape(-1)
+        return float(np.einsum("i,i->", flat, flat))
+    if xp is np:
+        per_row = np.einsum("ij,ij->j", delta, delta)
+        return float(np.einsum("i,i->", per_row, sample_weight))
+    per_unit_row = delta * delta
+    if sample_weight is None:
+        return float(xp.sum(per_unit_row))
+    return float(xp.sum(xp.sum(per_unit_row, axis=0) * sample_weight))
+
+
+def _scaled(array, factor, in_place):
+    if in_place:
+        array *= factor
+        return array
+    return array * factor
+
+
+def _row_sums(delta, out, xp):
+    """``Σ_rows delta`` into ``out`` (einsum's own loop for NumPy, not BLAS)."""
+    if xp is np:
+        np.einsum("ij->i", delta, out=out)
+    else:
+        out[...] = xp.sum(delta, axis=1)
+
+
+def _hidden_delta(weight, delta, a_prev, scratch, xp):
+    """``(weightᵀ @ delta) · a · (1 - a)``: in place on ``a_prev`` given NumPy
+    ``scratch``, else allocated."""
+    if scratch is None:
+        return (weight.T @ delta) * a_prev * (1 - a_prev)
+    hidden = _view(scratch, a_prev.shape)
+    np.matmul(weight.T, delta, out=hidden)
+    hidden *= a_prev
+    np.subtract(1, a_prev, out=a_prev)
+    return np.multiply(hidden, a_prev, out=a_prev)
+
+
+def backward(X, weights, activations, delta, grads, bias_grads, scratch=None, xp=np):
     """Backward pass: gradient sums of a block of rows, given the output delta.
 
     Hidden deltas are back-propagated through ``weights`` as they are now, i.e.
@@ -239,129 +281,31 @@ def backward(X, weights, activations, delta, grads, bias_grads, scratch, xp=np):
     X : ndarray or sparse matrix of shape (n_rows, n_features)
     weights : list of ndarray
     activations : list of ndarray
-        From :func:`forward`, the last one already consumed by
-        :func:`output_delta`; hidden ones are overwritten.
+        From :func:`forward`; with ``scratch``, hidden ones are overwritten.
     delta : ndarray of shape (n_outputs, n_rows)
         The output delta.
     grads, bias_grads : lists of ndarray
         Where this block's sums are written.
-    scratch : ndarray or None
-        NumPy buffer with room for the largest hidden delta. None for other array
-        libraries: the same steps then allocate their results.
+    scratch : ndarray, optional
+        NumPy buffer with room for the largest hidden delta: every step then
+        writes in place. Without it, the same steps allocate their results.
     xp : namespace, default=numpy
     """
-    if scratch is None:
-        _backward_allocating(X, weights, activations, delta, grads, bias_grads, xp)
-        return
+    in_place = scratch is not None
     for layer in range(len(weights) - 1, -1, -1):
         if layer == 0:
-            if sp.issparse(X):
-                grads[0][...] = (X.T @ delta.T).T
-            else:
-                np.matmul(delta, X, out=grads[0])
-        else:
+            _input_gradient(delta, X, grads[0], in_place)
+        elif in_place:
             np.matmul(delta, activations[layer - 1].T, out=grads[layer])
-        # einsum's own loop (not BLAS): the same sums whatever the thread count.
-        np.einsum("ij->i", delta, out=bias_grads[layer])
-        if layer == 0:
-            break
-        # The previous layer's activations become its delta, in place.
-        a_prev = activations[layer - 1]
-        hidden_delta = _view(scratch, a_prev.shape)
-        np.matmul(weights[layer].T, delta, out=hidden_delta)
-        hidden_delta *= a_prev
-        np.subtract(1, a_prev, out=a_prev)
-        np.multiply(hidden_delta, a_prev, out=a_prev)
-        delta = a_prev
+        else:
+            grads[layer][...] = delta @ activations[layer - 1].T
+        _row_sums(delta, bias_grads[layer], xp)
+        if layer > 0:
+            a_prev = activations[layer - 1]
+            delta = _hidden_delta(weights[layer], delta, a_prev, scratch, xp)
 
 
-def _backward_allocating(X, weights, activations, delta, grads, bias_grads, xp):
-    """:func:`backward` with the array API standard's allocating operations."""
-    for layer in range(len(weights) - 1, -1, -1):
-        a_prev = X.T if layer == 0 else activations[layer - 1]
-        grads[layer][...] = delta @ a_prev.T
-        bias_grads[layer][...] = xp.sum(delta, axis=1)
-        if layer == 0:
-            break
-        delta = (weights[layer].T @ delta) * a_prev * (1 - a_prev)
-
-
-@cache
-def _blas_controller():
-    # Scanning the loaded libraries takes milliseconds: once per process.
-    return ThreadpoolController()
-
-
-class _SharedBlasLimit:
-    """The one owner of the process-wide "one BLAS thread" limit of small fits.
-
-    OpenBLAS (with pthreads) has one thread count for the whole process, so a limit
-    set and restored by each fit leaks when fits overlap in threads: the second fit
-    saves the first one's limit and restores it last (threadpoolctl issue 205).
-    Here the first fit to need the limit sets it, later ones join, and the last one
-    to leave restores what the process had before the first -- under a lock, so any
-    interleaving of fits leaves the process as it was found. The thread that set
-    the limit may not be the one that restores it: control of OpenBLAS's limit
-    (threadpoolctl >= 3.8 gives it to one thread at a time) passes from the first
-    to the last, and is handed back at the end.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._limiter = self._setter = None
-
-    @contextmanager
-    def held(self):
-        """One BLAS thread for the whole process while any holder is inside."""
-        with self._lock:
-            if self._holders == 0:
-                self._limiter = _blas_controller().limit(limits=1, user_api="blas")
-                self._setter = threading.current_thread()
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0:
-                    take_blas_control_from(self._setter)
-                    self._limiter.restore_original_limits()
-                    release_blas_control()
-                    self._limiter = self._setter = None
-
-
-_ONE_BLAS_THREAD = _SharedBlasLimit()
-
-
-def blas_threads_for(block_size, layer_sizes):
-    """A context that runs an epoch's matrix products on one BLAS thread if small.
-
-    Entered once per fit, not per product. Large products keep the thread count
-    the process has (a caller's ``threadpool_limits`` included). The limit is
-    process-wide (OpenBLAS has one thread count per process): while any small fit
-    runs, BLAS calls of every thread run on one thread; when the last one ends,
-    the count the process had before the first is restored (see
-    :class:`_SharedBlasLimit`).
-
-    Parameters
-    ----------
-    block_size : int
-        Rows per block.
-    layer_sizes : sequence of int
-        ``[n_features, *hidden, n_outputs]``.
-
-    Returns
-    -------
-    context manager
-    """
-    largest = max(block_size * n_in * n_out for n_in, n_out in pairwise(layer_sizes))
-    if largest >= _THREADED_MIN_MACS:
-        return nullcontext()
-    return _ONE_BLAS_THREAD.held()
-
-
-def block_rows(n_samples, row_bytes):
+def block_rows(n_samples, row_bytes, target_mib=_BLOCK_TARGET_MIB):
     """Rows per block: near a cache-sized target, never above ``working_memory``.
 
     Parameters
@@ -369,14 +313,33 @@ def block_rows(n_samples, row_bytes):
     n_samples : int
     row_bytes : int
         Bytes of temporaries one row needs.
+    target_mib : float, default=16
+        The target, in MiB.
 
     Returns
     -------
     int
     """
-    target = max(_MIN_BLOCK_ROWS, int(_BLOCK_TARGET_MIB * 2**20) // max(row_bytes, 1))
+    target = max(_MIN_BLOCK_ROWS, int(target_mib * 2**20) // max(row_bytes, 1))
     budget = get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
     return int(max(1, min(n_samples, target, budget)))
+
+
+def threads_for(n_samples, layer_sizes, xp=np):
+    """How many threads sum an epoch: 1 below :data:`THREADED_MIN_MACS`
+    multiply-adds per epoch, else as many as the process may use
+    (:func:`~._threads.available_threads`), with at least one block of rows
+    each. Other array libraries run their own threads: 1.
+
+    Examples
+    --------
+    >>> threads_for(1797, [64, 15, 10])  # digits: 2e6 multiply-adds
+    1
+    """
+    macs = n_samples * sum(n_in * n_out for n_in, n_out in pairwise(layer_sizes))
+    if xp is not np or macs < THREADED_MIN_MACS:
+        return 1
+    return max(1, min(available_threads(), n_samples // _MIN_BLOCK_ROWS))
 
 
 def _view(buffer, shape):
@@ -384,24 +347,82 @@ def _view(buffer, shape):
     return buffer.reshape(-1)[: shape[0] * shape[1]].reshape(shape)
 
 
-def _packed(arrays, dtype):
-    """One flat buffer holding copies of ``arrays``, and C-contiguous views of it."""
+def _packed(arrays, dtype, copy=True):
+    """One flat buffer (holding copies of ``arrays`` if ``copy``), and
+    C-contiguous views of it in their shapes."""
     flat = np.empty(sum(a.size for a in arrays), dtype)
     views, start = [], 0
     for array in arrays:
         view = flat[start : start + array.size].reshape(array.shape)
-        view[...] = array
+        if copy:
+            view[...] = array
         views.append(view)
         start += array.size
     return flat, views
 
 
-class FullBatch:
+@dataclass
+class _Sums:
+    """Gradient sums per layer, and the arrays they live in (one flat NumPy array,
+    or one array per layer): what a total adds up in one operation each."""
+
+    grads: list
+    bias_grads: list
+    arrays: list
+
+    @classmethod
+    def like(cls, weights, biases, xp):
+        n_layers = len(weights)
+        if xp is np:
+            flat, views = _packed([*weights, *biases], weights[0].dtype, copy=False)
+            return cls(views[:n_layers], views[n_layers:], [flat])
+        grads = [xp.zeros_like(w) for w in weights]
+        bias_grads = [xp.zeros_like(b) for b in biases]
+        return cls(grads, bias_grads, grads + bias_grads)
+
+    def add(self, other):
+        for total, part in zip(self.arrays, other.arrays):
+            total += part
+
+
+@dataclass
+class _Share:
+    """One thread's rows ``start:stop`` and the buffers it sums them with.
+
+    NumPy only: ``activations``, ``delta``, ``scratch`` hold one block; ``totals``
+    receives the share's gradient sums (the batch's own for the first share),
+    ``block`` a later block's before they are added. Other array libraries
+    allocate as they go: those are None but ``totals`` and ``block``.
+    """
+
+    start: int
+    stop: int
+    totals: _Sums = None
+    block: _Sums = None
+    activations: list = None
+    delta: np.ndarray = None
+    scratch: np.ndarray = None
+    one_hot: np.ndarray = None
+
+    def buffers(self, rows):
+        """The block buffers, as views of ``rows`` columns."""
+        if self.activations is None:
+            return None, None
+        if rows == self.delta.shape[1]:
+            return self.activations, self.delta
+        acts = [_view(a, (a.shape[0], rows)) for a in self.activations]
+        return acts, _view(self.delta, (self.delta.shape[0], rows))
+
+
+class FullBatch(Batch):
     """Loss and gradient sums over all rows, computed block by block.
 
-    Buffers for one block are allocated once; each :meth:`evaluate` walks the blocks
-    in order and accumulates, so memory stays flat in ``n_samples``. The result does
-    not depend on the block size beyond float rounding.
+    The rows are split into as many contiguous shares as threads sum them (see
+    :func:`threads_for`); each share is walked in blocks, with buffers allocated
+    once, so memory stays flat in ``n_samples``. The shares' sums are added in
+    share order, so a given thread count gives bitwise the same sums every run;
+    the result does not depend on the block size or thread count beyond float
+    rounding.
 
     Parameters
     ----------
@@ -421,6 +442,11 @@ class FullBatch:
     trainable : bool, default=True
         False: only losses are evaluated (a hold-out set), on ``weights`` and
         ``biases`` as given (shared with a training batch); no gradient buffers.
+    keep_outputs : bool, default=False
+        Keep the network's outputs of the last :meth:`evaluate` in ``outputs``
+        (a hold-out set's score needs them: no second forward pass).
+    n_threads : int, optional
+        Threads that sum an epoch; by default from :func:`threads_for`.
 
     Attributes
     ----------
@@ -435,6 +461,10 @@ class FullBatch:
         and their gradient sums: views of ``params`` and ``param_grads``.
     grads, bias_grads : lists of ndarray
         The gradient sums per layer (views of ``param_grads`` for NumPy).
+    outputs : ndarray of shape (n_samples, n_outputs) or None
+        With ``keep_outputs``: ``f(X)`` as of the last :meth:`evaluate`.
+    n_threads : int
+        Threads that sum an epoch (one share of the rows each).
     """
 
     def __init__(
@@ -444,101 +474,157 @@ class FullBatch:
         weights,
         biases,
         sample_weight=None,
+        *,
         block_size=None,
         trainable=True,
+        keep_outputs=False,
+        n_threads=None,
     ):
-        self.X, self.targets = X, targets
-        self.sample_weight = sample_weight
+        self.X, self.targets, self.sample_weight = X, targets, sample_weight
         self.xp = xp = namespace_of(X)
         n_samples = X.shape[0]
         self.total_weight = (
             float(n_samples) if sample_weight is None else float(xp.sum(sample_weight))
         )
-        dtype = weights[0].dtype
+        sizes = [X.shape[1], *(w.shape[0] for w in weights)]
+        if n_threads is None:
+            n_threads = threads_for(n_samples, sizes, xp)
+        self.n_threads = n_threads
+        self.block_size = block_size or self._default_block_size(n_samples, weights)
+        self._set_params(weights, biases, trainable)
+        bounds = [n_samples * i // n_threads for i in range(n_threads + 1)]
+        self._shares = [self._share(*rows, trainable) for rows in pairwise(bounds)]
+        self.outputs = None
+        if keep_outputs:
+            shape, dtype = (n_samples, sizes[-1]), weights[0].dtype
+            self.outputs = (
+                np.empty(shape, dtype)
+                if xp is np
+                else xp.empty(shape, dtype=dtype, device=array_device(X))
+            )
+        if xp is not np and targets.ndim == 1 and sizes[-1] > 1:
+            units = xp.arange(sizes[-1], device=array_device(X))
+            self._units = xp.astype(units, targets.dtype)[:, None]
+
+    def _default_block_size(self, n_samples, weights):
+        # Per row: activations of every layer, the output delta, one hidden delta.
         widths = [w.shape[0] for w in weights]
-        n_layers = len(weights)
-        if block_size is None:
-            # Activations of every layer, the output delta and one hidden delta.
-            itemsize = 4 if dtype == xp.float32 else 8
-            row_bytes = (sum(widths) + widths[-1] + max(widths)) * itemsize
-            if xp is np:
-                block_size = block_rows(n_samples, row_bytes)
-            else:
-                # Accelerators want few, large blocks: only working_memory bounds them.
-                block_size = get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
-        self.block_size = block_size
+        itemsize = 4 if weights[0].dtype == self.xp.float32 else 8
+        row_bytes = (sum(widths) + widths[-1] + max(widths)) * itemsize
+        if self.xp is not np:
+            # Accelerators want few, large blocks: only working_memory bounds them.
+            return get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
+        share_rows = -(-n_samples // self.n_threads)
+        return block_rows(share_rows, row_bytes, _BLOCK_TARGET_MIB / self.n_threads)
+
+    def _set_params(self, weights, biases, trainable):
+        """The parameters (one flat NumPy copy when trained) and their sums."""
         self.weights, self.biases = list(weights), list(biases)
         self.params = self.param_grads = self.grads = self.bias_grads = None
         self.penalized = self.penalized_grads = None
-        if trainable and xp is np:
-            flat, views = _packed([*weights, *biases], dtype)
+        self._sums = None
+        if not trainable:
+            return
+        xp, n_layers = self.xp, len(weights)
+        self._sums = _Sums.like(weights, biases, xp)
+        self.param_grads = self._sums.arrays
+        self.grads, self.bias_grads = self._sums.grads, self._sums.bias_grads
+        if xp is np:
+            flat, views = _packed([*weights, *biases], weights[0].dtype)
             self.params = [flat]
             self.weights, self.biases = views[:n_layers], views[n_layers:]
-            grad_flat, grad_views = _packed([*weights, *biases], dtype)
-            self.param_grads = [grad_flat]
-            self.grads, self.bias_grads = grad_views[:n_layers], grad_views[n_layers:]
-            # The weights come first in the flat buffers.
-            n_weights = sum(w.size for w in weights)
+            n_weights = sum(w.size for w in weights)  # the weights come first
             self.penalized = [flat[:n_weights]]
-            self.penalized_grads = [grad_flat[:n_weights]]
-            # Later blocks' sums go here first, then into param_grads in one add.
-            self._block_flat, block_views = _packed([*weights, *biases], dtype)
-            self._block_grads = block_views[:n_layers], block_views[n_layers:]
-        elif trainable:
-            self.grads = [xp.zeros_like(w) for w in weights]
-            self.bias_grads = [xp.zeros_like(b) for b in biases]
+            self.penalized_grads = [self.param_grads[0][:n_weights]]
+        else:
             self.params = self.weights + self.biases
-            self.param_grads = self.grads + self.bias_grads
             self.penalized, self.penalized_grads = self.weights, self.grads
-            self._block_grads = (
-                [xp.zeros_like(w) for w in weights],
-                [xp.zeros_like(b) for b in biases],
-            )
+
+    def _share(self, start, stop, trainable):
+        """One thread's rows and buffers (the first share sums into the batch's)."""
+        xp, weights = self.xp, self.weights
+        share = _Share(start, stop)
+        if trainable:
+            first = start == 0
+            share.totals = self._sums if first else _Sums.like(weights, self.biases, xp)
+            if stop - start > self.block_size:
+                share.block = _Sums.like(weights, self.biases, xp)
         if xp is not np:
-            # Other array libraries: no preallocated buffers (no ``out=``).
-            self._activations = self._delta = self._scratch = None
-            if targets.ndim == 1 and widths[-1] > 1:
-                units = xp.arange(widths[-1], device=array_device(X))
-                self._units = xp.astype(units, targets.dtype)[:, None]
-            return
-        self._activations = [np.empty((w, block_size), dtype) for w in widths]
-        self._delta = np.empty((widths[-1], block_size), dtype)
-        self._scratch = np.empty((max(widths[:-1], default=0), block_size), dtype)
-        if targets.ndim == 1 and widths[-1] > 1:
-            if block_size >= n_samples:
-                # One block: encode the targets once, in the compute dtype.
-                self._one_hot = np.zeros((widths[-1], n_samples), dtype)
-                self._one_hot[targets, np.arange(n_samples)] = 1
-            else:
-                self._one_hot = np.empty((widths[-1], block_size), np.uint8)
-                self._columns = np.arange(block_size)
+            return share
+        dtype, rows = weights[0].dtype, min(self.block_size, stop - start)
+        widths = [w.shape[0] for w in weights]
+        share.activations = [np.empty((w, rows), dtype) for w in widths]
+        share.delta = np.empty((widths[-1], rows), dtype)
+        share.scratch = np.empty((max(widths[:-1], default=0), rows), dtype)
+        if self.targets.ndim == 1 and widths[-1] > 1:
+            share.one_hot = np.zeros((widths[-1], rows), dtype)
+            if rows == stop - start:  # one block: encoded once
+                share.one_hot[self.targets[start:stop], np.arange(rows)] = 1
+        return share
 
     def blas_threads(self):
-        """The BLAS thread context for training on this batch (see
-        :func:`blas_threads_for`); other array libraries manage their own."""
-        if self.xp is not np:
-            return nullcontext()
-        sizes = [self.weights[0].shape[1], *(w.shape[0] for w in self.weights)]
-        return blas_threads_for(self.block_size, sizes)
+        """The BLAS thread context for training on this batch: one BLAS thread
+        for each of the fit's threads (:data:`~._threads.ONE_BLAS_THREAD`);
+        other array libraries manage their own."""
+        return ONE_BLAS_THREAD.held() if self.xp is np else nullcontext()
 
     def close(self):
         """Nothing to release early: the buffers go with this object."""
 
     def prior_loss(self):
-        """Loss of the best constant prediction, ``1/2 · Σ_k p_k (1 - p_k)``.
-
-        ``p_k`` is the (weighted) mean of output ``k``'s 0/1 targets: predicting
-        ``p_k`` for every row leaves each output's weighted variance as its error.
-        """
+        """Loss of the best constant prediction (see :func:`constant_loss`)."""
         targets, weights = self.targets, self.sample_weight
         if self.xp is not np:  # one transfer per fit, of codes and weights only
             targets = _convert_to_numpy(targets, self.xp)
             if weights is not None:
                 weights = _convert_to_numpy(weights, self.xp)
-        means = target_means(targets, self.weights[-1].shape[0], weights)
-        return 0.5 * float(np.sum(means * (1 - means)))
+        return constant_loss(target_means(targets, self.weights[-1].shape[0], weights))
 
-    def _block_targets(self, start, stop):
+    def evaluate(self, need_grad=True):
+        """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``.
+
+        Overflow in the products is not warned about here: it either saturates a
+        sigmoid (correctly) or makes the result non-finite, which the training loop
+        turns into a clear error.
+        """
+        tasks = [partial(self._sum_share, s, need_grad) for s in self._shares]
+        errors = run_concurrently(tasks) if len(tasks) > 1 else [tasks[0]()]
+        if need_grad:
+            for share in self._shares[1:]:  # in share order: the same sums each run
+                self._sums.add(share.totals)
+        return sum(errors)
+
+    def _sum_share(self, share, need_grad):
+        squared_error = 0.0
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            for rows in gen_batches(share.stop - share.start, self.block_size):
+                first = rows.start == 0
+                sums = share.totals if first else share.block
+                start, stop = share.start + rows.start, share.start + rows.stop
+                squared_error += self._sum_block(
+                    share, start, stop, sums if need_grad else None
+                )
+                if need_grad and not first:
+                    share.totals.add(share.block)
+        return squared_error
+
+    def _sum_block(self, share, start, stop, sums):
+        """``Σ w ‖f - y‖²`` of rows ``start:stop``; their gradient sums into
+        ``sums`` unless it is None."""
+        X = self.X if stop - start == self.X.shape[0] else self.X[start:stop]
+        buffers, delta = share.buffers(stop - start)
+        acts = forward(X, self.weights, self.biases, buffers, self.xp)
+        if self.outputs is not None:
+            self.outputs[start:stop, ...] = acts[-1].T
+        weight = None if self.sample_weight is None else self.sample_weight[start:stop]
+        targets = self._block_targets(share, start, stop)
+        error, delta = output_delta(acts[-1], targets, delta, weight, self.xp)
+        if sums is not None:
+            grads = (sums.grads, sums.bias_grads)
+            backward(X, self.weights, acts, delta, *grads, share.scratch, self.xp)
+        return error
+
+    def _block_targets(self, share, start, stop):
         """0/1 targets of rows ``start:stop``, units × rows."""
         if self.targets.ndim == 2:
             return self.targets[:, start:stop]
@@ -548,69 +634,12 @@ class FullBatch:
             return codes[None, :] if xp is np else xp.astype(codes[None, :], dtype)
         if xp is not np:
             return xp.astype(self._units == codes[None, :], dtype)
-        if self._one_hot.shape[1] == self.targets.shape[0]:
-            return self._one_hot  # encoded once
-        one_hot = _view(self._one_hot, (self._one_hot.shape[0], stop - start))
+        if share.one_hot.shape[1] == share.stop - share.start:
+            return share.one_hot  # encoded once
+        one_hot = _view(share.one_hot, (share.one_hot.shape[0], stop - start))
         one_hot.fill(0)
-        one_hot[codes, self._columns[: stop - start]] = 1
+        one_hot[codes, np.arange(stop - start)] = 1
         return one_hot
-
-    def evaluate(self, need_grad=True):
-        """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``.
-
-        Overflow in the products is not warned about here: it either saturates a
-        sigmoid (correctly) or makes the result non-finite, which the training loop
-        turns into a clear error.
-        """
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            return self._evaluate(need_grad)
-
-    def _buffers(self, rows):
-        if self._activations is None:
-            return None, None
-        if rows == self._delta.shape[1]:
-            return self._activations, self._delta
-        acts = [_view(a, (a.shape[0], rows)) for a in self._activations]
-        return acts, _view(self._delta, (self._delta.shape[0], rows))
-
-    def _evaluate(self, need_grad):
-        n_samples = self.X.shape[0]
-        squared_error = 0.0
-        for rows in gen_batches(n_samples, self.block_size):
-            start, stop = rows.start, rows.stop
-            X_block = self.X[start:stop] if stop - start < n_samples else self.X
-            activations, delta = self._buffers(stop - start)
-            acts = forward(X_block, self.weights, self.biases, activations, self.xp)
-            block_error, delta = output_delta(
-                acts[-1],
-                self._block_targets(start, stop),
-                delta,
-                None if self.sample_weight is None else self.sample_weight[start:stop],
-                self.xp,
-            )
-            squared_error += block_error
-            if not need_grad:
-                continue
-            first = start == 0
-            grads, bias_grads = (
-                (self.grads, self.bias_grads) if first else self._block_grads
-            )
-            backward(
-                X_block,
-                self.weights,
-                acts,
-                delta,
-                grads,
-                bias_grads,
-                self._scratch,
-                xp=self.xp,
-            )
-            if not first and self.xp is np:
-                self.param_grads[0] += self._block_flat
-            elif not first:
-                for total, part in zip(self.param_grads, [*grads, *bias_grads]):
-                    total += part
-        return squared_error
 
 
 def target_means(targets, n_outputs, sample_weight=None):
@@ -638,22 +667,68 @@ def target_means(targets, n_outputs, sample_weight=None):
     if targets.ndim == 2:
         return np.average(targets, axis=1, weights=sample_weight)
     counts = np.bincount(targets, weights=sample_weight, minlength=max(n_outputs, 2))
+    return means_of_counts(counts, n_outputs)
+
+
+def means_of_counts(counts, n_outputs):
+    """Each output's mean target from the (weighted) count of each class code.
+
+    Examples
+    --------
+    >>> means_of_counts(np.array([1.0, 3.0]), 1)  # one output: the code is the target
+    array([0.75])
+    """
     means = counts / np.sum(counts)
     return means[1:] if n_outputs == 1 else means
 
 
-def predict_outputs(X, weights, biases):
+def constant_loss(means):
+    """Loss of the best constant prediction, ``1/2 · Σ_k p_k (1 - p_k)``.
+
+    ``p_k`` is the (weighted) mean of output ``k``'s 0/1 targets: predicting
+    ``p_k`` for every row leaves each output's weighted variance as its error.
+
+    Examples
+    --------
+    >>> constant_loss(np.array([0.5, 0.5]))
+    0.25
+    """
+    return 0.5 * float(np.sum(means * (1 - means)))
+
+
+def input_reach(weight):
+    """``max_k Σ_i |W_ki|``: how far the first layer can move ``|x|``'s largest entry.
+
+    Computed a few units at a time, without a copy of ``|W|`` (for wide inputs,
+    tens of MiB). :func:`predict_outputs` uses it to find the rows whose products
+    could overflow; the estimator computes it once per fit.
+
+    Examples
+    --------
+    >>> input_reach(np.array([[1.0, -2.0], [0.5, 0.5]]))
+    3.0
+    """
+    step = max(1, 2**20 // max(weight.shape[1], 1))
+    sums = (
+        float(np.abs(weight[i : i + step]).sum(axis=1).max())
+        for i in range(0, weight.shape[0], step)
+    )
+    return max(sums, default=0.0)
+
+
+def predict_outputs(X, weights, biases, reach=None):
     """The network's outputs ``f(X)``, shape ``(n_samples, n_outputs)``, by blocks.
 
     Exact saturated limits for finite input: rows whose first-layer product could
     overflow, in whatever order BLAS sums it, are recomputed by
     :func:`_saturating_outputs` (later layers see activations in [0, 1]).
+    ``reach`` is :func:`input_reach` of ``weights[0]``, computed if not given.
     """
     n_samples = X.shape[0]
     xp = namespace_of(X)
     if xp is not np:
-        # Libraries that run on NumPy (array-api-strict) would warn on exp's
-        # overflow, whose limit is right, as the in-place path does not.
+        # Libraries that run on NumPy (array-api-strict) would warn on overflow in
+        # the products, whose sigmoid limits are right, as the NumPy path does not.
         with np.errstate(over="ignore", under="ignore"):
             return forward(X, weights, biases, xp=xp)[-1].T
     dtype = weights[0].dtype
@@ -662,11 +737,11 @@ def predict_outputs(X, weights, biases):
     acts = [np.empty((w, block_size), dtype) for w in widths]
     outputs = np.empty((n_samples, widths[-1]), dtype)
     # |z| <= max_i |x_i| · max_k Σ_i |W_ki| + |b|: below this no sum can overflow.
-    reach = float(np.abs(weights[0]).sum(axis=1).max())
+    reach = input_reach(weights[0]) if reach is None else reach
     safe_scale = np.finfo(dtype).max / 4 / max(reach, 1.0)
     risky = []
-    # Overflow and underflow in exp have the right limits (0 and 1); the risky
-    # rows' inf - inf is recomputed below.
+    # Overflow in the products saturates a sigmoid, whose limits are right; the
+    # risky rows' inf - inf is recomputed below.
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for rows in gen_batches(n_samples, block_size):
             start, stop = rows.start, rows.stop
@@ -702,6 +777,6 @@ def _saturating_outputs(X, weights, biases):
             s_a = np.abs(a).max(axis=1, keepdims=True)
             s_a[s_a == 0] = 1
             s_w = np.abs(weight).max() or 1
-            z = ((a / s_a) @ (weight / s_w).T * s_a) * s_w + bias
-            a = sigmoid(z, out=z)
+            z = (((a / s_a) @ (weight / s_w).T * s_a) * s_w).T  # units × rows
+            a = sigmoid(z, bias, in_place=True).T
     return a

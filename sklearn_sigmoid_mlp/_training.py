@@ -5,7 +5,9 @@ implement; the gradients come from ``_network.FullBatch``.
 """
 
 import math
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -31,6 +33,40 @@ class PoorFitWarning(ConvergenceWarning):
     :class:`~sklearn.exceptions.ConvergenceWarning`, so filters on that class
     apply to it too.
     """
+
+
+class Batch(Protocol):
+    """What the training loop and the estimator need from where the data lives.
+
+    ``_network.FullBatch`` (in memory, any array namespace) and
+    ``dask.DaskFullBatch`` (on a Dask cluster) implement it.
+    """
+
+    #: The array namespace of the parameters.
+    xp: Any
+    #: ``m``, or ``Σ_j w_j``: the loss and gradient sums are divided by it.
+    total_weight: float
+    #: The layers' weights and biases, updated in place by a gradient step.
+    weights: list
+    biases: list
+    #: What a step updates, and their gradient sums from the last ``evaluate``.
+    params: list
+    param_grads: list
+    #: The weights (not the biases) the L2 penalty applies to, and their sums.
+    penalized: list
+    penalized_grads: list
+
+    def evaluate(self, need_grad: bool = True) -> float:
+        """``Σ_j w_j ‖f_j - y_j‖²``; fills ``param_grads`` if ``need_grad``."""
+
+    def prior_loss(self) -> float:
+        """Loss of the best constant prediction."""
+
+    def blas_threads(self) -> AbstractContextManager:
+        """The context training runs in (BLAS thread counts)."""
+
+    def close(self) -> None:
+        """Release what the batch holds (called by ``fit``, failed or not)."""
 
 
 def is_improvement(previous_loss, loss, tol):
@@ -197,8 +233,9 @@ def train(
 
     Parameters
     ----------
-    batch : FullBatch
-        The data, targets and weights.
+    batch : Batch
+        The data, targets and weights (``_network.FullBatch`` or
+        ``dask.DaskFullBatch``).
     learning_rate : float
         Multiplies the mean gradient.
     max_iter : int
@@ -232,57 +269,80 @@ def train(
     -------
     TrainingResult
     """
-    params, grads = batch.params, batch.param_grads
-    half_mean = 0.5 / batch.total_weight
+    objective = _Objective(batch, alpha)
     step = learning_rate / batch.total_weight
-
-    xp = batch.xp
-
-    def objective(squared_error):  # the loss, with the penalty if any
-        if alpha:
-            squared_error += alpha * squared_norm(batch.penalized, xp)
-        return half_mean * squared_error
-
     result = TrainingResult(initial_loss=objective(batch.evaluate()))
     _check_finite(result.initial_loss, 0, learning_rate)
-    previous_loss = result.initial_loss
-    best_validation_loss = math.inf
-    stale = 0
-    best_params = None
+    progress = _Progress(tol, previous_loss=result.initial_loss)
     for epoch in range(1, max_iter + 1):
         if alpha:
             add_l2_gradient(batch.penalized, batch.penalized_grads, alpha)
-        largest = gradient_step(params, grads, step, xp)
+        largest = gradient_step(batch.params, batch.param_grads, step, batch.xp)
         _check_weights(largest, epoch, learning_rate)
         loss = objective(batch.evaluate(need_grad=epoch < max_iter))
         _check_finite(loss, epoch, learning_rate)
         result.loss_curve.append(loss)
         stop_requested = on_epoch is not None and on_epoch(epoch, loss)
-
-        if validation is not None:
-            validation_loss, score = validation()
-            result.validation_loss_curve.append(validation_loss)
-            result.validation_scores.append(score)
-            improved = is_improvement(best_validation_loss, validation_loss, tol)
-            stale = 0 if improved else stale + 1
-            if validation_loss < best_validation_loss:
-                best_validation_loss = validation_loss
-                result.kept_index = len(result.loss_curve) - 1
-                best_params = [xp.asarray(p, copy=True) for p in params]
-        else:
-            improved = is_improvement(previous_loss, loss, tol)
-            stale = 0 if improved else stale + 1
-            result.kept_index = len(result.loss_curve) - 1
-        previous_loss = loss
-
+        progress.record(result, loss, validation, batch)
         if stop_requested:
             result.stopped_by = "callback"
             break
-        if stopping_rule and should_stop(epoch, stale, n_iter_no_change):
+        if stopping_rule and should_stop(epoch, progress.stale, n_iter_no_change):
             result.stopped_by = "tol"
             break
-
-    if best_params is not None:
-        for param, best in zip(params, best_params):
-            param[...] = best
+    progress.restore_best(batch.params)
     return result
+
+
+@dataclass
+class _Objective:
+    """The loss ``1/(2m) · (Σ_j w_j ‖f_j - y_j‖² + alpha · Σ‖W‖²)`` of a batch."""
+
+    batch: Batch
+    alpha: float
+
+    def __call__(self, squared_error):
+        if self.alpha:
+            squared_error += self.alpha * squared_norm(
+                self.batch.penalized, self.batch.xp
+            )
+        return 0.5 / self.batch.total_weight * squared_error
+
+
+@dataclass
+class _Progress:
+    """What the stopping rule watches: consecutive epochs without improvement of
+    the training loss, or with a validation set of the best validation loss so
+    far, whose weights are kept (``best_params``)."""
+
+    tol: float
+    previous_loss: float
+    best_validation_loss: float = math.inf
+    stale: int = 0
+    best_params: list = None
+
+    def record(self, result, loss, validation, batch):
+        """Count this epoch as an improvement or not; note the epoch kept."""
+        if validation is None:
+            improved = is_improvement(self.previous_loss, loss, self.tol)
+            result.kept_index = len(result.loss_curve) - 1
+        else:
+            validation_loss, score = validation()
+            result.validation_loss_curve.append(validation_loss)
+            result.validation_scores.append(score)
+            improved = is_improvement(
+                self.best_validation_loss, validation_loss, self.tol
+            )
+            if validation_loss < self.best_validation_loss:
+                self.best_validation_loss = validation_loss
+                result.kept_index = len(result.loss_curve) - 1
+                xp = batch.xp
+                self.best_params = [xp.asarray(p, copy=True) for p in batch.params]
+        self.stale = 0 if improved else self.stale + 1
+        self.previous_loss = loss
+
+    def restore_best(self, params):
+        """The kept epoch's weights back into ``params`` (validation only)."""
+        if self.best_params is not None:
+            for param, best in zip(params, self.best_params):
+                param[...] = best

@@ -19,13 +19,8 @@ from sklearn_sigmoid_mlp._diagnosis import (
     poor_fit_message,
     saturated_share,
 )
-from sklearn_sigmoid_mlp._network import (
-    _THREADED_MIN_MACS,
-    _SharedBlasLimit,
-    blas_threads_for,
-    block_rows,
-    init_weights,
-)
+from sklearn_sigmoid_mlp._network import block_rows, init_weights
+from sklearn_sigmoid_mlp._threads import _SharedBlasLimit
 from sklearn_sigmoid_mlp._training import MIN_LOSS_REDUCTION, learned_little, train
 
 
@@ -34,18 +29,6 @@ def _blas_threads():
 
 
 # --- _network.py ------------------------------------------------------------------
-
-
-def test_a_product_of_exactly_the_threshold_keeps_the_process_blas_threads():
-    # 1000 rows × 100 × 100 multiply-adds: "from ~1e7 on" the threads are kept.
-    assert 1000 * 100 * 100 == _THREADED_MIN_MACS
-    with threadpool_limits(limits=2, user_api="blas"):
-        with blas_threads_for(1000, [100, 100, 1]):
-            at_threshold = _blas_threads()
-        with blas_threads_for(999, [100, 100, 1]):
-            below = _blas_threads()
-    assert at_threshold == {2}
-    assert below == {1}
 
 
 def test_a_holder_joining_a_held_limit_does_not_leak_it():

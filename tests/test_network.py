@@ -83,22 +83,100 @@ def test_init_weights_are_the_notebooks_draws():
 def test_sigmoid_in_place_leaves_float32():
     z = np.linspace(-5, 5, 11, dtype=np.float32)
     expected = 1 / (1 + np.exp(-z.astype(np.float64)))
-    out = sigmoid(z, out=z)
+    out = sigmoid(z, in_place=True)
     assert out is z and z.dtype == np.float32
     np.testing.assert_allclose(z, expected, rtol=1e-6)
 
 
-def test_small_products_run_on_one_blas_thread_large_ones_keep_theirs():
-    from threadpoolctl import threadpool_info, threadpool_limits
+def test_small_epochs_run_on_one_thread_large_ones_on_every_allowed_thread():
+    from joblib import parallel_config
+    from threadpoolctl import threadpool_limits
 
-    from sklearn_sigmoid_mlp._network import blas_threads_for
-
-    def blas_threads():
-        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    from sklearn_sigmoid_mlp._network import THREADED_MIN_MACS, threads_for
 
     with threadpool_limits(limits=2, user_api="blas"):
-        with blas_threads_for(1797, [64, 15, 10]):  # digits: 1.7e6 multiply-adds
-            assert blas_threads() == {1}
-        assert blas_threads() == {2}
-        with blas_threads_for(8000, [784, 100, 10]):  # 6.3e8: threads pay
-            assert blas_threads() == {2}
+        assert threads_for(1797, [64, 15, 10]) == 1  # digits: 2e6 multiply-adds
+        assert threads_for(60_000, [784, 100, 10]) == 2
+        # At the threshold exactly: threads; one multiply-add below: one thread.
+        assert threads_for(THREADED_MIN_MACS // 100, [100, 1]) == 2
+        assert threads_for(THREADED_MIN_MACS // 100 - 1, [100, 1]) == 1
+        with parallel_config(n_jobs=1):
+            assert threads_for(60_000, [784, 100, 10]) == 1
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert threads_for(60_000, [784, 100, 10]) == 1
+
+
+def _large_batch_inputs(targets_kind, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(700, 30))
+    codes = rng.randint(4, size=700)
+    targets = codes if targets_kind == "codes" else np.eye(4)[codes].T.copy()
+    weights, biases = init_weights([30, 12, 4], rng)
+    return X, targets, weights, biases
+
+
+@pytest.mark.parametrize("n_threads", [2, 3])
+@pytest.mark.parametrize("targets_kind", ["codes", "indicators"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_threads_sum_what_one_thread_sums(n_threads, targets_kind, weighted):
+    X, targets, weights, biases = _large_batch_inputs(targets_kind)
+    sample_weight = np.random.RandomState(1).rand(700) if weighted else None
+    batches = [
+        FullBatch(X, targets, weights, biases, sample_weight, n_threads=n, block_size=5)
+        for n in (1, n_threads)
+    ]
+    one, many = (batch.evaluate() for batch in batches)
+    assert batches[1].n_threads == n_threads
+    assert many == pytest.approx(one, rel=1e-12)
+    for a, b in zip(batches[0].param_grads, batches[1].param_grads):
+        np.testing.assert_allclose(b, a, rtol=1e-11, atol=1e-13)
+
+
+def test_threaded_sums_are_bitwise_the_same_every_run():
+    X, targets, weights, biases = _large_batch_inputs("codes")
+    runs = []
+    for _ in range(3):
+        batch = FullBatch(X, targets, weights, biases, n_threads=3, block_size=40)
+        runs.append((batch.evaluate(), batch.param_grads[0].tobytes()))
+    assert runs[0] == runs[1] == runs[2]
+
+
+def test_an_error_in_a_thread_is_raised_after_every_thread_ends():
+    from sklearn_sigmoid_mlp._threads import run_concurrently
+
+    finished = []
+
+    def slow():
+        import time
+
+        time.sleep(0.05)
+        finished.append("slow")
+
+    def failing():
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        run_concurrently([failing, slow, slow])
+    assert finished == ["slow", "slow"]
+    assert run_concurrently([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_kept_outputs_are_the_predicted_ones(n_threads):
+    from sklearn_sigmoid_mlp._network import predict_outputs
+
+    X, targets, weights, biases = _large_batch_inputs("codes")
+    options = dict(trainable=False, keep_outputs=True, block_size=64)
+    batch = FullBatch(X, targets, weights, biases, n_threads=n_threads, **options)
+    batch.evaluate(need_grad=False)
+    np.testing.assert_allclose(
+        batch.outputs, predict_outputs(X, weights, biases), rtol=1e-13
+    )
+
+
+def test_input_reach_is_the_largest_absolute_row_sum():
+    from sklearn_sigmoid_mlp._network import input_reach
+
+    rng = np.random.RandomState(0)
+    weight = rng.normal(size=(37, 70_000))  # several units per chunk
+    assert input_reach(weight) == pytest.approx(np.abs(weight).sum(axis=1).max())

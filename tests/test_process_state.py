@@ -11,13 +11,12 @@ import warnings
 
 import numpy as np
 import pytest
-from joblib import Parallel, delayed, parallel_backend
+from joblib import Parallel, delayed, parallel_backend, parallel_config
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklearn_sigmoid_mlp import SigmoidMSEClassifier
-from sklearn_sigmoid_mlp._network import _THREADED_MIN_MACS
+from sklearn_sigmoid_mlp import SigmoidMSEClassifier, _network
 
 
 def _thread_counts():
@@ -140,19 +139,54 @@ def test_during_a_small_fit_every_thread_sees_one_blas_thread(small):
     assert seen == [{1}, {1}]
 
 
-def test_a_callers_limit_still_bounds_a_large_fit():
-    # A block of 1000 rows × 10000 features × 15 units is above the size that
-    # keeps the process's threads: without the caller's limit it would use both.
+@pytest.fixture(scope="module")
+def large():
+    # 1000 rows × 10000 features × 15 units: far above the size that splits an
+    # epoch between threads.
     X, y = make_classification(n_samples=1000, n_features=10_000, random_state=0)
-    assert 1000 * 10_000 * 15 >= _THREADED_MIN_MACS
+    assert 1000 * 10_000 * 15 >= _network.THREADED_MIN_MACS
+    return X, y
+
+
+def _threads_per_epoch(monkeypatch):
+    """Record how many threads sum each epoch of the fits that follow."""
     seen = []
-    model = _hooked(lambda epoch: seen.append(_blas_threads()), max_iter=2)
-    model.fit(X, y)
-    quiet = seen.pop()
+    real = _network.run_concurrently
+
+    def spy(tasks):
+        seen.append((len(tasks), _blas_threads()))
+        return real(tasks)
+
+    monkeypatch.setattr(_network, "run_concurrently", spy)
+    return seen
+
+
+def test_a_large_fit_uses_every_allowed_thread_each_on_one_blas_thread(
+    large, monkeypatch
+):
+    X, y = large
+    seen = _threads_per_epoch(monkeypatch)
+    before = _process_settings()
+    with threadpool_limits(limits=2, user_api="blas"):
+        _hooked(lambda epoch: None, max_iter=2).fit(X, y)
+        # The initial loss and two epochs, each on 2 threads of 1 BLAS thread.
+        assert seen == [(2, {1})] * 3
+        assert _blas_threads() == {2}
+    assert _process_settings() == before
+
+
+def test_a_callers_limits_bound_a_large_fits_threads(large, monkeypatch):
+    X, y = large
+    seen = _threads_per_epoch(monkeypatch)
     with threadpool_limits(limits=1, user_api="blas"):
-        model.fit(X, y)
-    assert quiet == _blas_threads()
-    assert seen[-1] == {1}
+        _hooked(lambda epoch: None, max_iter=2).fit(X, y)
+    with parallel_config(n_jobs=1):
+        _hooked(lambda epoch: None, max_iter=2).fit(X, y)
+    # Inside a joblib worker: its nested calls run on one worker, and so do we.
+    Parallel(n_jobs=2, prefer="threads")(
+        delayed(_hooked(lambda epoch: None, max_iter=2).fit)(X, y) for _ in range(2)
+    )
+    assert seen == []
 
 
 def test_fits_in_threads_equal_fits_one_after_another(small):
@@ -174,8 +208,8 @@ def test_fits_in_threads_equal_fits_one_after_another(small):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_a_large_fit_is_bitwise_repeatable_for_a_blas_thread_count(threads):
-    X, y = make_classification(n_samples=1000, n_features=10_000, random_state=0)
+def test_a_large_fit_is_bitwise_repeatable_for_a_thread_count(threads, large):
+    X, y = large
 
     def fit():
         model = SigmoidMSEClassifier(max_iter=3, tol=0, random_state=0)
