@@ -25,7 +25,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
-def main(argv=None):
+def _arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 200_000])
     parser.add_argument("--blocks", type=int, nargs="+", default=[2, 8, 32])
@@ -35,18 +35,58 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--processes", action="store_true", help="worker processes")
     parser.add_argument("--out", type=Path, default=HERE / "results")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def _seconds_per_epoch(estimator_class, params, X, y, args):
+    """Median over ``--rounds`` of the time per epoch of a new estimator's fit."""
+    times = []
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        estimator_class(**params).fit(X, y)
+        times.append((time.perf_counter() - start) / args.epochs)
+    return statistics.median(times)
+
+
+def _measure_size(n_rows, args):
+    """The table's rows for ``n_rows`` rows: in memory, then each block count."""
     import dask.array as da
-    import distributed
-    from sklearn.exceptions import ConvergenceWarning
 
     from sklearn_sigmoid_mlp import SigmoidMSEClassifier
     from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
 
-    warnings.simplefilter("ignore", ConvergenceWarning)
     params = dict(max_iter=args.epochs, tol=0, random_state=0)
-    rows_out = []
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(n_rows, args.features))
+    y = rng.randint(10, size=n_rows)
+    base = _seconds_per_epoch(SigmoidMSEClassifier, params, X, y, args)
+    rows_out = [{"rows": n_rows, "blocks": 1, "peer": "in-memory", "ms": 1e3 * base}]
+    for blocks in args.blocks:
+        chunk = -(-n_rows // blocks)
+        X_dask = da.from_array(X, chunks=(chunk, args.features)).persist()
+        y_dask = da.from_array(y, chunks=chunk).persist()
+        median = _seconds_per_epoch(
+            DaskSigmoidMSEClassifier, params, X_dask, y_dask, args
+        )
+        rows_out.append(
+            {
+                "rows": n_rows,
+                "blocks": blocks,
+                "peer": "dask",
+                "ms": 1e3 * median,
+                "overhead_ms": 1e3 * (median - base),
+                "ratio": median / base,
+            }
+        )
+    return rows_out
+
+
+def _measure(args):
+    """Every size's rows, on a ``LocalCluster`` of ``--workers`` (loopback only)."""
+    import distributed
+    from sklearn.exceptions import ConvergenceWarning
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
     with (
         distributed.LocalCluster(
             n_workers=args.workers,
@@ -58,39 +98,11 @@ def main(argv=None):
         ) as cluster,
         distributed.Client(cluster),
     ):
-        for n_rows in args.rows:
-            rng = np.random.RandomState(0)
-            X = rng.uniform(-1, 1, size=(n_rows, args.features))
-            y = rng.randint(10, size=n_rows)
-            in_memory = []
-            for _ in range(args.rounds):
-                start = time.perf_counter()
-                SigmoidMSEClassifier(**params).fit(X, y)
-                in_memory.append((time.perf_counter() - start) / args.epochs)
-            base = statistics.median(in_memory)
-            rows_out.append(
-                {"rows": n_rows, "blocks": 1, "peer": "in-memory", "ms": 1e3 * base}
-            )
-            for blocks in args.blocks:
-                chunk = -(-n_rows // blocks)
-                X_dask = da.from_array(X, chunks=(chunk, args.features)).persist()
-                y_dask = da.from_array(y, chunks=chunk).persist()
-                times = []
-                for _ in range(args.rounds):
-                    start = time.perf_counter()
-                    DaskSigmoidMSEClassifier(**params).fit(X_dask, y_dask)
-                    times.append((time.perf_counter() - start) / args.epochs)
-                median = statistics.median(times)
-                rows_out.append(
-                    {
-                        "rows": n_rows,
-                        "blocks": blocks,
-                        "peer": "dask",
-                        "ms": 1e3 * median,
-                        "overhead_ms": 1e3 * (median - base),
-                        "ratio": median / base,
-                    }
-                )
+        return [row for n_rows in args.rows for row in _measure_size(n_rows, args)]
+
+
+def _table(args, rows_out):
+    """The title and the Markdown table of the results."""
     title = (
         f"Dask vs in-memory: n × {args.features} → 15 → 10, {args.epochs} epochs per "
         f"fit, median of {args.rounds}, LocalCluster with {args.workers} workers "
@@ -109,7 +121,13 @@ def main(argv=None):
             f"| {r['rows']:,} | {r['blocks']} | {r['peer']} | {r['ms']:.2f} | "
             f"{overhead} | {ratio} |"
         )
-    text = "\n".join(lines) + "\n"
+    return title, "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    args = _arguments(argv)
+    rows_out = _measure(args)
+    title, text = _table(args, rows_out)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "dask.md").write_text(text)

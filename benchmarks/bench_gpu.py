@@ -75,7 +75,7 @@ def ours(X, y, hidden, epochs, dispatch):
     return clf.loss_
 
 
-def main(argv=None):
+def _arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, help="default 1e6 on CUDA, 1e5 on CPU")
     parser.add_argument("--features", type=int, default=784)
@@ -86,15 +86,13 @@ def main(argv=None):
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--numpy-max-rows", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=HERE / "results")
-    args = parser.parse_args(argv)
-    warnings.simplefilter("ignore", ConvergenceWarning)
+    return parser.parse_args(argv)
 
+
+def _peers(args, device, rows):
+    """Each peer's name and ``run(epochs)``, on the same random data."""
     import torch
 
-    device = args.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    rows = args.rows or (1_000_000 if device == "cuda" else 100_000)
     rng = np.random.RandomState(0)
     X_np = rng.uniform(-1, 1, size=(rows, args.features)).astype(np.float32)
     y_np = rng.randint(args.classes, size=rows)
@@ -108,6 +106,12 @@ def main(argv=None):
     }
     if rows <= args.numpy_max_rows:
         peers["ours-numpy-cpu"] = lambda e: ours(X_np, y_np, args.hidden, e, False)
+    return peers
+
+
+def _times(peers, args, device):
+    """Seconds per epoch of each peer, in every round (peers interleaved)."""
+    import torch
 
     for run in peers.values():  # warm-up: kernels, allocator, BLAS threads
         run(1)
@@ -121,7 +125,11 @@ def main(argv=None):
             if device == "cuda":
                 torch.cuda.synchronize()
             times[name].append((time.perf_counter() - start) / args.epochs)
+    return times
 
+
+def _summary(times, args, device, rows):
+    """One row of the table per peer: medians, GFLOP/s, speed against the floor."""
     floor = f"torch-loop-{device}"
     flops = (
         2 * rows * (2 * args.features * args.hidden + 3 * args.hidden * args.classes)
@@ -139,6 +147,13 @@ def main(argv=None):
                 "speed_vs_floor": statistics.median(ratios),
             }
         )
+    return rows_out
+
+
+def _table(rows_out, args, device, rows):
+    """The title and the Markdown table of the results."""
+    import torch
+
     title = (
         f"{rows:,} × {args.features} → {args.hidden} → {args.classes} float32, "
         f"{args.epochs} epochs per timing, {args.rounds} rounds, torch "
@@ -156,7 +171,22 @@ def main(argv=None):
             for r in rows_out
         ),
     ]
-    text = "\n".join(lines) + "\n"
+    return title, "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    args = _arguments(argv)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+
+    import torch
+
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    rows = args.rows or (1_000_000 if device == "cuda" else 100_000)
+    times = _times(_peers(args, device, rows), args, device)
+    rows_out = _summary(times, args, device, rows)
+    title, text = _table(rows_out, args, device, rows)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "gpu.md").write_text(text)

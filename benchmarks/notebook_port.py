@@ -2,8 +2,9 @@
 
 The reference that ``SigmoidMSEClassifier`` is tested against (tests/test_notebook.py)
 and timed against (bench_epoch.py). Only the plotting, the ``print`` statements and
-the global state were changed: data, seed and sizes are arguments, and
-``np.random.seed(seed)`` replaces the notebook's unseeded global generator.
+the global state were changed: data, seed and sizes are arguments,
+``np.random.seed(seed)`` replaces the notebook's unseeded global generator, and the
+cells' steps are named functions (their statements as in the notebook, in its order).
 """
 
 import numpy as np
@@ -12,6 +13,62 @@ import numpy as np
 def sigmoid(w, X):
     a = 1.0 / (1.0 + np.exp(-w.dot(X.transpose())))
     return a.transpose()
+
+
+def loss_func(Y, y_pred, sample_size):
+    """The notebook's loss: half the squared error, averaged over the samples."""
+    return (0.5 / sample_size) * np.sum((Y - y_pred) ** 2)
+
+
+def one_hot(target, sample_size, target_size):
+    """The notebook's targets ``Y``: one row of 0s with a 1 per sample."""
+    Y = np.zeros((sample_size, target_size))
+    for j in range(0, sample_size):
+        Y[j][target[j]] = 1
+    return Y
+
+
+def inputs_with_bias(X_raw, sample_size, feature_size, scale):
+    """``Xb``: the (scaled) pixels after a bias input of 1."""
+    X = X_raw.reshape(sample_size, feature_size)
+    if scale:
+        X = (X - 8) / 8  # normalized
+    Xb = np.insert(X, 0, 1, axis=1)  # add bias input, always activated
+    return Xb
+
+
+def initial_weights(seed, hidden_size, feature_size, target_size):
+    """``w_hid`` and ``w_out`` drawn after ``np.random.seed(seed)``."""
+    np.random.seed(seed)
+    w_hid = np.random.rand(hidden_size, feature_size + 1) - 0.5
+    w_out = np.random.rand(target_size, hidden_size + 1) - 0.5
+    return w_hid, w_out
+
+
+def forward(w_hid, w_out, Xb):
+    """The hidden and output layers' activations ``f_hid`` and ``f_out``."""
+    f_hid = sigmoid(w_hid, Xb)
+    f_hid_b = np.insert(f_hid, 0, 1, axis=1)
+    f_out = sigmoid(w_out, f_hid_b)
+    return f_hid, f_out
+
+
+def update_weights(
+    w_hid, w_out, f_hid, f_out, Y, Xb, learning_rate, learning_rate_bias
+):
+    """One epoch's gradient step on ``w_out`` and ``w_hid``, in place."""
+    # update the weights of output layer
+    delta_out = (f_out - Y) * (f_out) * (1 - f_out)
+    wgrad_out = np.einsum("ki,kj->ij", delta_out, f_hid)
+    w_out_bef = w_out.copy()
+    w_out[:, 1:] = w_out[:, 1:] - learning_rate * (wgrad_out)
+    w_out[:, 0] = w_out[:, 0] - learning_rate_bias * np.sum(delta_out, axis=0) * 1.0
+
+    # update the weights of hidden layer
+    delta_hid = delta_out.dot(w_out_bef[:, 1:]) * (f_hid) * (1 - f_hid)
+    wgrad_hid = np.einsum("ki,kj->ij", delta_hid, Xb[:, 1:])
+    w_hid[:, 1:] = w_hid[:, 1:] - learning_rate * wgrad_hid
+    w_hid[:, 0] = w_hid[:, 0] - learning_rate_bias * np.sum(delta_hid, axis=0) * 1.0
 
 
 def run_notebook(
@@ -36,26 +93,12 @@ def run_notebook(
     feature_size = X_raw.shape[1]
     target_size = 10 if target.max() < 10 else int(target.max()) + 1
 
-    Y = np.zeros((sample_size, target_size))
-    for j in range(0, sample_size):
-        Y[j][target[j]] = 1
+    Y = one_hot(target, sample_size, target_size)
+    Xb = inputs_with_bias(X_raw, sample_size, feature_size, scale)
+    w_hid, w_out = initial_weights(seed, hidden_size, feature_size, target_size)
 
-    X = X_raw.reshape(sample_size, feature_size)
-    if scale:
-        X = (X - 8) / 8  # normalized
-    Xb = np.insert(X, 0, 1, axis=1)  # add bias input, always activated
-
-    def loss_func(Y, y_pred):
-        return (0.5 / sample_size) * np.sum((Y - y_pred) ** 2)
-
-    np.random.seed(seed)
-    w_hid = np.random.rand(hidden_size, feature_size + 1) - 0.5
-    w_out = np.random.rand(target_size, hidden_size + 1) - 0.5
-
-    f_hid = sigmoid(w_hid, Xb)
-    f_hid_b = np.insert(f_hid, 0, 1, axis=1)
-    f_out = sigmoid(w_out, f_hid_b)
-    curr_loss = loss_func(Y, f_out)
+    f_hid, f_out = forward(w_hid, w_out, Xb)
+    curr_loss = loss_func(Y, f_out, sample_size)
     loss = [curr_loss]
 
     learning_rate_bias = learning_rate / sample_size
@@ -63,24 +106,13 @@ def run_notebook(
     stop_epoch = None
 
     for i in range(0, max_epoch):
-        # update the weights of output layer
-        delta_out = (f_out - Y) * (f_out) * (1 - f_out)
-        wgrad_out = np.einsum("ki,kj->ij", delta_out, f_hid)
-        w_out_bef = w_out.copy()
-        w_out[:, 1:] = w_out[:, 1:] - learning_rate * (wgrad_out)
-        w_out[:, 0] = w_out[:, 0] - learning_rate_bias * np.sum(delta_out, axis=0) * 1.0
-
-        # update the weights of hidden layer
-        delta_hid = delta_out.dot(w_out_bef[:, 1:]) * (f_hid) * (1 - f_hid)
-        wgrad_hid = np.einsum("ki,kj->ij", delta_hid, Xb[:, 1:])
-        w_hid[:, 1:] = w_hid[:, 1:] - learning_rate * wgrad_hid
-        w_hid[:, 0] = w_hid[:, 0] - learning_rate_bias * np.sum(delta_hid, axis=0) * 1.0
+        update_weights(
+            w_hid, w_out, f_hid, f_out, Y, Xb, learning_rate, learning_rate_bias
+        )
 
         # re-calculate loss
-        f_hid = sigmoid(w_hid, Xb)
-        f_hid_b = np.insert(f_hid, 0, 1, axis=1)
-        f_out = sigmoid(w_out, f_hid_b)
-        curr_loss = loss_func(Y, f_out)
+        f_hid, f_out = forward(w_hid, w_out, Xb)
+        curr_loss = loss_func(Y, f_out, sample_size)
         loss.append(curr_loss)
 
         # stopping criterion

@@ -111,7 +111,13 @@ def _parser():
         "full-batch gradient descent on the squared error.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    add = parser.add_argument
+    _add_model_options(parser.add_argument)
+    _add_run_options(parser.add_argument)
+    return parser
+
+
+def _add_model_options(add):
+    """The seed, the network, its step and its stopping rule."""
     add(
         "--seed",
         type=_number(int, 0, 2**32, high_open=True),
@@ -147,6 +153,10 @@ def _parser():
         help="epochs without a tol improvement before stopping (default: 1, or "
         "10 with --early-stopping)",
     )
+
+
+def _add_run_options(add):
+    """The hold-outs (early stopping's, the accuracy check's) and the figures."""
     add(
         "--early-stopping",
         action="store_true",
@@ -165,7 +175,6 @@ def _parser():
         help="write loss_curve.png and confusion_matrix.png there (needs "
         "matplotlib: the plot extra)",
     )
-    return parser
 
 
 def _check_plot_dir(parser, directory):

@@ -2,9 +2,12 @@
 
 ``InMemory`` serves NumPy arrays, SciPy sparse matrices and every other array API
 namespace (arrays stay in ``X``'s namespace and on its device); ``DaskBackend``
-(``dask.py``) serves Dask arrays, computing on the workers. The estimator calls the
-same methods on either, so the steps of ``fit`` do not depend on the input.
+(``dask.py``) serves Dask arrays, computing on the workers. Both implement
+:class:`Backend`, whose methods the estimator calls, so the steps of ``fit`` do not
+depend on the input.
 """
+
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -12,7 +15,74 @@ from sklearn.model_selection import train_test_split
 from . import _targets
 from ._arrays import move_to, namespace_of, numpy_dtype
 from ._network import FullBatch
-from ._validation import checked_fit_inputs, class_weighted
+from ._training import Batch
+from ._validation import FitInputs, checked_fit_inputs, class_weighted
+
+
+class Backend(Protocol):
+    """What ``fit`` needs from where the data lives, in the order of its steps.
+
+    A backend is the class itself (its methods are static): ``backend_for(X)``
+    picks it from ``X``'s type, and the estimator holds no instance.
+    """
+
+    @staticmethod
+    def checked_inputs(estimator, X, y, sample_weight, continuing) -> FitInputs:
+        """Step 1: ``X``, ``y`` and ``sample_weight`` checked with scikit-learn's
+        messages; ``continuing`` (a warm start or ``partial_fit`` on a fitted
+        model) checks ``X`` against the fitted model's features and dtype."""
+
+    @staticmethod
+    def target_kind(y) -> bool:
+        """Whether ``y`` is a multilabel indicator (else class labels); refuses
+        other targets with scikit-learn's messages."""
+
+    @staticmethod
+    def labels(y, multilabel) -> np.ndarray:
+        """What :func:`~._targets.resolve_classes` finds the classes in, in
+        NumPy: the distinct labels, or a multilabel ``y`` itself."""
+
+    @staticmethod
+    def encode(y, classes, multilabel, X) -> Any:
+        """The network's targets beside ``X``: class codes (indices into
+        ``classes``), or a multilabel ``y``'s 0/1 indicators, units × rows."""
+
+    @staticmethod
+    def numpy_dtype(X) -> type:
+        """The NumPy float dtype the initial weights are drawn in for ``X``."""
+
+    @staticmethod
+    def place(array, X) -> Any:
+        """A NumPy ``array`` (initial weights, numeric classes) where ``X``'s
+        computations want it: the fitted attributes are placed this way."""
+
+    @staticmethod
+    def class_weighted(inputs, class_weight) -> FitInputs:
+        """``inputs`` with ``sample_weight`` multiplied by ``class_weight``'s
+        weight of each row's class (unchanged for None)."""
+
+    @staticmethod
+    def hold_out(X, y, sample_weight, multilabel, fraction, rng) -> tuple:
+        """The early-stopping split, drawn with ``rng``: ``X, y, sample_weight`` to
+        train on, and the held-out ``(X, y, sample_weight)``."""
+
+    @staticmethod
+    def batch(
+        X,
+        targets,
+        weights,
+        biases,
+        sample_weight,
+        trainable=True,
+        keep_outputs=False,
+    ) -> Batch:
+        """What sums the loss and gradients over the rows of ``X`` (``targets``
+        from :meth:`encode`), starting from ``weights`` and ``biases``.
+
+        ``trainable=False`` with ``keep_outputs=True`` is the early-stopping
+        hold-out: losses only, on the weights as given (shared with the training
+        batch), and the outputs of each evaluation kept in ``outputs``.
+        """
 
 
 def backend_for(X):
@@ -30,7 +100,7 @@ def backend_for(X):
     return InMemory
 
 
-class InMemory:
+class InMemory(Backend):
     """NumPy, SciPy sparse, or another array API namespace: ``X``'s own."""
 
     @staticmethod
@@ -111,8 +181,22 @@ class InMemory:
         return (*train, tuple(held_out))
 
     @staticmethod
-    def batch(X, targets, weights, biases, sample_weight, trainable=True):
-        """The object that sums the loss and gradients over the rows of ``X``."""
+    def batch(
+        X,
+        targets,
+        weights,
+        biases,
+        sample_weight,
+        trainable=True,
+        keep_outputs=False,
+    ):
+        """A :class:`~._network.FullBatch`: the rows summed in memory."""
         return FullBatch(
-            X, targets, weights, biases, sample_weight, trainable=trainable
+            X,
+            targets,
+            weights,
+            biases,
+            sample_weight,
+            trainable=trainable,
+            keep_outputs=keep_outputs,
         )

@@ -7,12 +7,12 @@ library, a Dask cluster) in a backend chosen by the input (``_backends.py``).
 """
 
 import copy
+import inspect
 import math
 import warnings
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from numbers import Integral, Real
-from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _targets
 from ._arrays import copy_of, move_to, namespace_of, to_numpy
-from ._backends import InMemory, backend_for
+from ._backends import Backend, InMemory, backend_for
 from ._diagnosis import (
     largest_input,
     majority_share,
@@ -40,7 +40,7 @@ from ._fixes import (
     _fit_context,
     check_same_namespace,
 )
-from ._network import init_weights, predict_outputs
+from ._network import init_weights, input_reach, predict_outputs
 from ._training import (
     PoorFitWarning,
     learned_little,
@@ -58,19 +58,37 @@ _FIT_IN_PROGRESS = (
     "_parent_callback_ctx",
 )
 
+# The private attributes a fit commits with the public ones (``_fitted_state``):
+# whether the targets were multilabel, the loss of the best constant prediction, and
+# ``input_reach`` of the first layer (``predict_outputs`` needs it on every call).
+_PRIVATE_STATE = ("_multilabel", "_prior_loss", "_input_reach")
 
-@dataclass
+
+@dataclass(frozen=True)
+class _Targets:
+    """Step 2's result: the classes, and the targets the network is trained on."""
+
+    backend: type[Backend]  # the class: its methods are static
+    classes: np.ndarray
+    multilabel: bool
+    n_outputs: int
+
+    def encode(self, y, X):
+        """The network's targets for ``y``, beside ``X`` (``Backend.encode``)."""
+        return self.backend.encode(y, self.classes, self.multilabel, X)
+
+
+@dataclass(frozen=True)
 class _Start:
-    """Where training starts: the weights, the generator the early-stopping hold-out
-    is drawn from (after the initial weights), and the history of a continued model."""
+    """Where training starts, apart from the weights (which go straight to the batch
+    that trains them): the generator the early-stopping hold-out is drawn from
+    (after the initial weights), and the history of a continued model."""
 
-    weights: list
-    biases: list
-    loss_curve: list
     rng: np.random.RandomState
-    validation_scores: list = field(default_factory=list)
-    validation_loss_curve: list = field(default_factory=list)
-    initial_loss: float = None
+    loss_curve: tuple = ()
+    validation_scores: tuple = ()
+    validation_loss_curve: tuple = ()
+    initial_loss: float | None = None
 
 
 class SigmoidMSEClassifier(
@@ -379,7 +397,9 @@ class SigmoidMSEClassifier(
         self : SigmoidMSEClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        for message, category in self._fit(X, y, sample_weight, incremental=False):
+            warnings.warn(message, category, stacklevel=_caller_stacklevel(self))
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -422,11 +442,15 @@ class SigmoidMSEClassifier(
                 "MLPClassifier): it runs one epoch on the data it is given, with no "
                 "hold-out. Set early_stopping=False."
             )
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self
 
     # --- fit, step by step ----------------------------------------------------------
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        """Steps 1 to 6 of ``fit`` and ``partial_fit``; returns ``(message,
+        category)`` of each warning the new model calls for (``fit`` issues them
+        where its caller can see them)."""
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         backend = backend_for(X)
         inputs = backend.checked_inputs(self, X, y, sample_weight, continuing)
@@ -434,27 +458,31 @@ class SigmoidMSEClassifier(
             backend, inputs, classes, continuing, incremental
         )
         inputs = backend.class_weighted(inputs, self.class_weight)
-        start = self._starting_point(backend, inputs.X, targets, continuing)
-        batch, validation = self._batches(backend, inputs, targets, start, incremental)
+        start = self._start(continuing)
+        batch, validation = self._batches(
+            backend,
+            inputs,
+            targets,
+            # Held by the batch only: it trains them (a copy for NumPy).
+            self._starting_params(backend, inputs.X, targets, start.rng, continuing),
+            start.rng,
+            incremental,
+        )
         with closing(batch):  # what the batch holds is released, failed fit or not
-            result = self._train(batch, validation, start, inputs, targets, incremental)
+            result = self._train(batch, validation, inputs, targets, incremental)
             state = self._fitted_state(
                 backend, batch, targets, start, result, inputs, incremental
             )
         self._commit(state)
-        if not incremental:
-            for message, category in self._fit_warnings(result, inputs):
-                # _fit, fit, _fit_context's wrapper: point at the caller's fit.
-                warnings.warn(message, category, stacklevel=4)
-        return self
+        return [] if incremental else self._fit_warnings(result, inputs)
 
     def _encode_targets(self, backend, inputs, classes, continuing, incremental):
         """Step 2: classes, and the targets the network is trained on."""
         multilabel = backend.target_kind(inputs.y)
         previous = None
         if continuing:
-            previous = SimpleNamespace(
-                classes_=to_numpy(self.classes_), multilabel=self._multilabel
+            previous = _targets.FittedClasses(
+                classes=to_numpy(self.classes_), multilabel=self._multilabel
             )
         found = _targets.resolve_classes(
             backend.labels(inputs.y, multilabel),
@@ -463,15 +491,29 @@ class SigmoidMSEClassifier(
             previous=previous,
             partial=incremental,
         )
-        return SimpleNamespace(
+        return _Targets(
+            backend=backend,
             classes=found,
             multilabel=multilabel,
             n_outputs=_targets.n_outputs(found, multilabel),
-            encode=lambda y, X: backend.encode(y, found, multilabel, X),
         )
 
-    def _starting_point(self, backend, X, targets, continuing):
-        """Step 3: the notebook's initial draws, or the weights of the fitted model."""
+    def _start(self, continuing):
+        """Step 3a: the generator of this fit, and the fitted model's history."""
+        rng = check_random_state(self.random_state)
+        if not continuing:
+            return _Start(rng=rng)
+        return _Start(
+            rng=rng,
+            loss_curve=tuple(self.loss_curve_),
+            validation_scores=tuple(self.validation_scores_ or ()),
+            validation_loss_curve=tuple(self.validation_loss_curve_ or ()),
+            initial_loss=self.initial_loss_,
+        )
+
+    def _starting_params(self, backend, X, targets, rng, continuing):
+        """Step 3b: ``(weights, biases)`` to start from: the notebook's initial
+        draws from ``rng``, or copies of the fitted model's."""
         hidden = self._hidden_sizes()
         if continuing:
             fitted = [c.shape[1] for c in self.coefs_[:-1]]
@@ -481,28 +523,17 @@ class SigmoidMSEClassifier(
                     f"→ {hidden}); warm_start and partial_fit cannot continue it."
                 )
             # X was brought to the fitted model's dtype by the input checks.
-            return _Start(
-                weights=[copy_of(c, transpose=True) for c in self.coefs_],
-                biases=[copy_of(b) for b in self.intercepts_],
-                loss_curve=list(self.loss_curve_),
-                rng=check_random_state(self.random_state),
-                validation_scores=list(self.validation_scores_ or []),
-                validation_loss_curve=list(self.validation_loss_curve_ or []),
-                initial_loss=self.initial_loss_,
-            )
-        rng = check_random_state(self.random_state)
+            weights = [copy_of(c, transpose=True) for c in self.coefs_]
+            return weights, [copy_of(b) for b in self.intercepts_]
         sizes = [X.shape[1], *hidden, targets.n_outputs]
         weights, biases = init_weights(sizes, rng, dtype=backend.numpy_dtype(X))
-        return _Start(
-            weights=[backend.place(w, X) for w in weights],
-            biases=[backend.place(b, X) for b in biases],
-            loss_curve=[],
-            rng=rng,
-        )
+        weights = [backend.place(w, X) for w in weights]
+        return weights, [backend.place(b, X) for b in biases]
 
-    def _batches(self, backend, inputs, targets, start, incremental):
+    def _batches(self, backend, inputs, targets, params, rng, incremental):
         """Step 4: what sums the loss and gradients over the training rows (the
-        input's backend), and the hold-out's loss and accuracy with early stopping.
+        input's backend), starting from ``params``, and with early stopping the
+        hold-out's loss and accuracy (drawn with ``rng``).
         """
         X, y, sample_weight = inputs.X, inputs.y, inputs.sample_weight
         held_out = None
@@ -513,36 +544,14 @@ class SigmoidMSEClassifier(
                 sample_weight,
                 targets.multilabel,
                 self.validation_fraction,
-                start.rng,
+                rng,
             )
-        batch = backend.batch(
-            X, targets.encode(y, X), start.weights, start.biases, sample_weight
-        )
-        start.weights = start.biases = None  # the batch holds them (as a copy)
+        batch = backend.batch(X, targets.encode(y, X), *params, sample_weight)
         if held_out is None:
             return batch, None
-        X_val, y_val, sw_val = held_out
-        # Shares the training batch's weights (which it updates in place).
-        validation_batch = backend.batch(
-            X_val,
-            targets.encode(y_val, X_val),
-            batch.weights,
-            batch.biases,
-            sw_val,
-            trainable=False,
-        )
-        sw_val = to_numpy(sw_val)
+        return batch, _held_out_scores(backend, batch, targets, *held_out)
 
-        def validation():
-            half_mean = 0.5 / validation_batch.total_weight
-            loss = half_mean * validation_batch.evaluate(need_grad=False)
-            outputs = to_numpy(predict_outputs(X_val, batch.weights, batch.biases))
-            predicted = _targets.decode(outputs, targets.classes, targets.multilabel)
-            return loss, _accuracy(y_val, predicted, sw_val)
-
-        return batch, validation
-
-    def _train(self, batch, validation, start, inputs, targets, incremental):
+    def _train(self, batch, validation, inputs, targets, incremental):
         """Step 5: the training loop, with ``verbose`` and the callbacks per epoch."""
         max_epochs = 1 if incremental else self.max_iter
         callback_ctx = self._begin_callbacks(inputs.X, inputs.y, max_epochs)
@@ -557,8 +566,8 @@ class SigmoidMSEClassifier(
                 _multilabel=targets.multilabel,
                 n_outputs_=targets.n_outputs,
                 n_features_in_=inputs.n_features_in,
-                coefs_=[copy_of(w, transpose=True) for w in batch.weights],
-                intercepts_=[copy_of(b) for b in batch.biases],
+                # A copy of this estimator gets these: none of the previous fit's.
+                **_network_state(batch),
             )
 
         def on_epoch(epoch, loss):
@@ -610,7 +619,7 @@ class SigmoidMSEClassifier(
             # fitted attribute); string labels can only be NumPy.
             classes = backend.place(classes, X)
         prior_loss = batch.prior_loss()
-        loss_curve = start.loss_curve + result.loss_curve
+        loss_curve = [*start.loss_curve, *result.loss_curve]
         early = self.early_stopping and not incremental
         validation_scores, validation_loss_curve = _validation_history(
             start, result, early
@@ -620,8 +629,7 @@ class SigmoidMSEClassifier(
             _multilabel=targets.multilabel,
             _prior_loss=prior_loss,
             n_outputs_=targets.n_outputs,
-            coefs_=[copy_of(w, transpose=True) for w in batch.weights],
-            intercepts_=[copy_of(b) for b in batch.biases],
+            **_network_state(batch),  # coefs_, intercepts_, _input_reach
             initial_loss_=(
                 result.initial_loss
                 if start.initial_loss is None
@@ -733,7 +741,8 @@ class SigmoidMSEClassifier(
                 majority = majority_share(inputs.y, to_numpy(inputs.sample_weight))
             X = to_numpy(inputs.X)
             biases = [to_numpy(b) for b in self.intercepts_]
-            outputs = predict_outputs(X, [c.T for c in coefs], biases)
+            weights = [c.T for c in coefs]
+            outputs = predict_outputs(X, weights, biases, reach=self._input_reach)
             saturated = saturated_share(outputs)
             input_scale = largest_input(X)
         return poor_fit_message(
@@ -775,7 +784,9 @@ class SigmoidMSEClassifier(
         check_same_namespace(X, model, attribute="_output_bias", method=method)
         X = checked_X(model, X)
         weights = [c.T for c in model.coefs_]
-        return model, predict_outputs(X, weights, model.intercepts_)
+        # Cached by fit; a model pickled before it was has none (computed here).
+        reach = getattr(model, "_input_reach", None)
+        return model, predict_outputs(X, weights, model.intercepts_, reach=reach)
 
     def predict_proba(self, X):
         """Class probabilities from the sigmoid outputs.
@@ -901,9 +912,71 @@ def _validation_history(start, result, early):
     else:
         new_scores = new_losses = [math.nan] * n_new
     return (
-        gap + start.validation_scores + new_scores,
-        gap + start.validation_loss_curve + new_losses,
+        [*gap, *start.validation_scores, *new_scores],
+        [*gap, *start.validation_loss_curve, *new_losses],
     )
+
+
+def _network_state(batch):
+    """``coefs_`` and ``intercepts_`` of the batch's weights now (copies), and
+    ``_input_reach``: :func:`~._network.input_reach` of ``coefs_[0].T``, as
+    :func:`~._network.predict_outputs` would compute it on every call."""
+    coefs = [copy_of(w, transpose=True) for w in batch.weights]
+    return dict(
+        coefs_=coefs,
+        intercepts_=[copy_of(b) for b in batch.biases],
+        _input_reach=input_reach(to_numpy(coefs[0]).T),
+    )
+
+
+def _held_out_scores(backend, batch, targets, X_val, y_val, sw_val):
+    """The early-stopping hold-out's ``validation()``: its loss and accuracy with
+    the training batch's weights as they are, from one forward pass.
+
+    The hold-out's batch shares the training batch's weights (which it updates in
+    place) and keeps the outputs of each evaluation, from which the accuracy is
+    computed.
+    """
+    held_out = backend.batch(
+        X_val,
+        targets.encode(y_val, X_val),
+        batch.weights,
+        batch.biases,
+        sw_val,
+        trainable=False,
+        keep_outputs=True,
+    )
+    half_mean = 0.5 / held_out.total_weight
+    sw_val = to_numpy(sw_val)
+
+    def validation():
+        loss = half_mean * held_out.evaluate(need_grad=False)
+        outputs = to_numpy(held_out.outputs)
+        predicted = _targets.decode(outputs, targets.classes, targets.multilabel)
+        return loss, _accuracy(y_val, predicted, sw_val)
+
+    return validation
+
+
+def _caller_stacklevel(estimator):
+    """The ``stacklevel`` that makes a warning issued in ``fit``'s body point at the
+    code that called ``fit``.
+
+    Passes over the frames of every ``fit`` of the estimator's classes (an override
+    that calls ``super().fit``) and of the decorators that wrap them, which
+    ``functools.wraps`` links by ``__wrapped__`` (scikit-learn's ``_fit_context``).
+    """
+    codes = set()
+    for cls in type(estimator).__mro__:
+        method = vars(cls).get("fit")
+        while method is not None:
+            codes.add(getattr(method, "__code__", None))
+            method = getattr(method, "__wrapped__", None)
+    frame = inspect.currentframe().f_back  # fit's: stacklevel 1
+    level = 1
+    while frame is not None and frame.f_code in codes:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _accuracy(y_true, y_pred, sample_weight):

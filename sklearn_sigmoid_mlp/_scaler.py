@@ -14,18 +14,13 @@ from sklearn.utils.validation import validate_data
 
 from ._arrays import move_to, namespace_of, numpy_dtype, to_numpy
 from ._doc_links import DocLinkMixin
-from ._fixes import _get_feature_names, check_same_namespace, get_namespace
-from ._validation import checked_X
+from ._fixes import _get_feature_names, check_same_namespace
+from ._validation import checked_X, float_dtypes
 
 # While an unfitted scaler transforms X: (the scaler, X). set_output names the
 # output by calling get_feature_names_out() once transform has returned, and an
 # unfitted scaler has no recorded features to answer with: it names X's.
 _transforming = ContextVar("_transforming", default=(None, None))
-
-
-def _float_dtypes(X):
-    xp, _ = get_namespace(X)
-    return (xp.float64, xp.float32)
 
 
 class FixedScaler(DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -120,7 +115,7 @@ class FixedScaler(DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEsti
     def _validate(self, X, reset):
         if reset:
             X = validate_data(
-                self, X, accept_sparse=("csr", "csc"), dtype=_float_dtypes(X)
+                self, X, accept_sparse=("csr", "csc"), dtype=float_dtypes(X)
             )
         elif hasattr(self, "scale_"):  # fitted: fit records scale_ last
             X = checked_X(self, X, accept_sparse=("csr", "csc"))
@@ -131,7 +126,7 @@ class FixedScaler(DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEsti
                 X = check_array(
                     X,
                     accept_sparse=("csr", "csc"),
-                    dtype=_float_dtypes(X),
+                    dtype=float_dtypes(X),
                     estimator=self,
                     input_name="X",
                 )

@@ -6,6 +6,7 @@ targets are kept as small integer class codes (one-hot rows are made block by bl
 when training); a multilabel indicator matrix as 0/1 bytes, units × rows.
 """
 
+from dataclasses import dataclass
 from numbers import Number
 from types import SimpleNamespace
 
@@ -97,6 +98,16 @@ def check_target_type(y):
     return False
 
 
+@dataclass(frozen=True)
+class FittedClasses:
+    """The classes of a fitted model, which a continued fit must keep."""
+
+    #: The model's ``classes_`` (NumPy).
+    classes: np.ndarray
+    #: Whether it was fitted on a multilabel indicator.
+    multilabel: bool
+
+
 def resolve_classes(labels, multilabel, *, given=None, previous=None, partial=False):
     """``classes_`` of this fit, checked against ``classes=`` and a previous fit.
 
@@ -107,8 +118,8 @@ def resolve_classes(labels, multilabel, *, given=None, previous=None, partial=Fa
     multilabel : bool
     given : array-like, optional
         ``partial_fit``'s ``classes``.
-    previous : SimpleNamespace, optional
-        ``classes_`` and ``multilabel`` of the model being continued.
+    previous : FittedClasses, optional
+        The classes of the model being continued.
     partial : bool
         Whether this is ``partial_fit``: there ``y`` may hold a subset of the
         classes, and ``classes`` is required on the first call.
@@ -123,7 +134,9 @@ def resolve_classes(labels, multilabel, *, given=None, previous=None, partial=Fa
         # scikit-learn's rules for ``classes`` (required on the first call, the
         # same on later ones), on a scratch object: the estimator itself changes
         # only when the fit succeeds.
-        scratch = SimpleNamespace(classes_=getattr(previous, "classes_", None))
+        scratch = SimpleNamespace(
+            classes_=None if previous is None else previous.classes
+        )
         _check_partial_fit_first_call(scratch, given)
     if multilabel:
         found = np.arange(labels.shape[1])
@@ -137,11 +150,10 @@ def resolve_classes(labels, multilabel, *, given=None, previous=None, partial=Fa
     else:
         found = unique_labels(labels)
     if previous is not None and (
-        multilabel != previous.multilabel
-        or not np.array_equal(found, previous.classes_)
+        multilabel != previous.multilabel or not np.array_equal(found, previous.classes)
     ):
         before, now = (
-            _describe(previous.classes_, previous.multilabel),
+            _describe(previous.classes, previous.multilabel),
             _describe(found, multilabel),
         )
         raise ValueError(

@@ -19,7 +19,9 @@ from ._fixes import _check_sample_weight, _get_feature_names, get_namespace
 from ._targets import check_labels
 
 
-def _float_dtypes(X):
+def float_dtypes(X):
+    """The float dtypes of ``X``'s namespace that stay as they are (float64 first:
+    anything else becomes float64), for ``check_array``'s ``dtype``."""
     xp, _ = get_namespace(X)
     return (xp.float64, xp.float32)
 
@@ -38,7 +40,7 @@ def checked_X(estimator, X, *, accept_sparse="csr"):
             X,
             reset=False,
             accept_sparse=accept_sparse,
-            dtype=_float_dtypes(X),
+            dtype=float_dtypes(X),
         )
 
 
@@ -65,7 +67,7 @@ def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
     """
     y = to_numpy(y)  # labels are handled in NumPy, whatever X is
     check_labels(y)
-    options = dict(accept_sparse="csr", multi_output=True, dtype=_float_dtypes(X))
+    options = dict(accept_sparse="csr", multi_output=True, dtype=float_dtypes(X))
     with np.errstate(over="ignore", invalid="ignore"):
         if continuing:
             X, y = validate_data(estimator, X, y, reset=False, **options)

@@ -31,8 +31,10 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import _targets
-from ._classifier import SigmoidMSEClassifier
-from ._network import FullBatch
+from ._backends import Backend
+from ._classifier import _PRIVATE_STATE, SigmoidMSEClassifier
+from ._network import FullBatch, constant_loss, means_of_counts
+from ._training import Batch
 from ._validation import (
     FitInputs,
     checked_block,
@@ -86,8 +88,9 @@ def _known_array(a, name):
     return a
 
 
-class DaskBackend:
-    """Dask arrays: the same interface as ``_backends.InMemory``, on the workers."""
+class DaskBackend(Backend):
+    """Dask arrays: ``_backends.Backend`` as ``InMemory`` implements it, on the
+    workers."""
 
     @staticmethod
     def checked_inputs(estimator, X, y, sample_weight, continuing):
@@ -197,30 +200,40 @@ class DaskBackend:
         return array
 
     @staticmethod
-    def hold_out(*args):  # pragma: no cover - refused in checked_inputs
+    def hold_out(X, y, sample_weight, multilabel, fraction, rng):  # pragma: no cover
+        # Refused in checked_inputs already.
         raise ValueError("early_stopping is not supported on Dask input.")
 
     @staticmethod
-    def batch(X, targets, weights, biases, sample_weight, trainable=True):
+    def batch(
+        X,
+        targets,
+        weights,
+        biases,
+        sample_weight,
+        trainable=True,
+        keep_outputs=False,
+    ):
+        if not trainable or keep_outputs:  # pragma: no cover - no hold-out on Dask
+            raise ValueError("early_stopping is not supported on Dask input.")
         return DaskFullBatch(X, targets, weights, biases, sample_weight)
 
 
 def _block_sums(X_block, codes_block, weight_block, params, need_grad):
-    """One block's ``Σ w ‖f - y‖²`` and gradient sums (runs on a worker)."""
+    """One block's ``Σ w ‖f - y‖²`` and gradient sums (runs on a worker, in one
+    thread: Dask's scheduler already runs the blocks in parallel)."""
     weights, biases = params
-    batch = FullBatch(X_block, codes_block, weights, biases, weight_block)
+    batch = FullBatch(X_block, codes_block, weights, biases, weight_block, n_threads=1)
     squared_error = batch.evaluate(need_grad)
     if not need_grad:
         return squared_error, None, None
     return squared_error, batch.grads, batch.bias_grads
 
 
-class DaskFullBatch:
+class DaskFullBatch(Batch):
     """Loss and gradient sums over a Dask array's row blocks, in block order.
 
-    The same interface as ``_network.FullBatch`` (``evaluate``, ``weights``,
-    ``params``, ``param_grads``, ``penalized``, ``penalized_grads``,
-    ``total_weight``, ``prior_loss``, ``blas_threads``, ``close``), so the training
+    Implements ``_training.Batch`` as ``_network.FullBatch`` does, so the training
     loop is shared.
     """
 
@@ -283,10 +296,7 @@ class DaskFullBatch:
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""
-        n_outputs = self.weights[-1].shape[0]
-        means = self._counts / self.total_weight
-        means = means[1:] if n_outputs == 1 else means
-        return 0.5 * float(np.sum(means * (1 - means)))
+        return constant_loss(means_of_counts(self._counts, self.weights[-1].shape[0]))
 
     def _block_results(self, need_grad):
         params = (self.weights, self.biases)
@@ -425,12 +435,13 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
         """
         check_is_fitted(self)
         local = clone(SigmoidMSEClassifier(**self.get_params()))
-        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") or k in _STATE}
-        vars(local).update({k: v for k, v in fitted.items() if not k.startswith("__")})
+        vars(local).update(
+            (name, value)
+            for name, value in vars(self).items()
+            if (name.endswith("_") and not name.startswith("__"))
+            or name in _PRIVATE_STATE
+        )
         return local
-
-
-_STATE = ("_multilabel", "_prior_loss")
 
 
 def _apply(model, method, block):

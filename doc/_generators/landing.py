@@ -80,11 +80,20 @@ def _figure(path, ours, theirs, epochs, difference, bench):
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.15, 1]}
     )
-    left.plot(
+    _loss_panel(left, ours, theirs, epochs, difference)
+    _speed_panel(right, rows)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _loss_panel(ax, ours, theirs, epochs, difference):
+    """Left: the two loss curves, ours as a line, the notebook's as markers."""
+    ax.plot(
         np.arange(len(ours)), ours, lw=2.5, color="C0", label="SigmoidMSEClassifier"
     )
     step = max(1, len(theirs) // 40)
-    left.plot(
+    ax.plot(
         np.arange(len(theirs))[::step],
         theirs[::step],
         "o",
@@ -93,20 +102,23 @@ def _figure(path, ours, theirs, epochs, difference, bench):
         color="C3",
         label="the notebook's loop",
     )
-    left.set(
+    ax.set(
         xlabel="epoch",
         ylabel="training loss",
         title=f"Digits, seed {SEED}: both stop after {epochs} epochs;\n"
         f"largest relative difference of the losses {difference:.0e}",
     )
-    left.legend(frameon=False)
+    ax.legend(frameon=False)
 
+
+def _speed_panel(ax, rows):
+    """Right: the recorded time per epoch of each peer, median and range."""
     names = [peer for peer in PEERS if peer in rows]
     medians = np.array([rows[p]["ms_median"] for p in names])
     low = medians - np.array([rows[p]["ms_min"] for p in names])
     high = np.array([rows[p]["ms_max"] for p in names]) - medians
     colors = ["C3", "C1", "C0", "C0"]
-    bars = right.barh(
+    bars = ax.barh(
         range(len(names)),
         medians,
         xerr=[low, high],
@@ -117,14 +129,14 @@ def _figure(path, ours, theirs, epochs, difference, bench):
     for bar, peer in zip(bars, names):
         if peer == "ours-f32":
             bar.set_hatch("//")
-    right.set_yticks(range(len(names)), [PEERS[p] for p in names])
-    right.invert_yaxis()
-    right.set(
+    ax.set_yticks(range(len(names)), [PEERS[p] for p in names])
+    ax.invert_yaxis()
+    ax.set(
         xlabel="ms per full-batch epoch (median, min-max)",
         title="Time per epoch on digits, same network\n(benchmarks/results/digits.md)",
     )
     for i, (median, top) in enumerate(zip(medians, medians + high)):
-        right.annotate(
+        ax.annotate(
             f"{median:.2f}",
             (top, i),
             xytext=(6, 0),
@@ -132,10 +144,7 @@ def _figure(path, ours, theirs, epochs, difference, bench):
             va="center",
             fontsize=9,
         )
-    right.margins(x=0.2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    ax.margins(x=0.2)
 
 
 def generate(out):
