@@ -46,7 +46,7 @@ def test_a_holder_joining_a_held_limit_does_not_leak_it():
 
 def test_row_blocks_never_exceed_working_memory():
     # "never above working_memory": 1 MiB of 1000-byte rows is 1048 rows, far
-    # below the cache-sized target of 16 MiB.
+    # below the cache-sized target of 8 MiB.
     row_bytes = 1000
     with config_context(working_memory=1):
         rows = block_rows(100_000, row_bytes)

@@ -219,3 +219,19 @@ def test_a_large_fit_is_bitwise_repeatable_for_a_thread_count(threads, large):
     first, second = fit(), fit()
     assert first.loss_curve_ == second.loss_curve_
     assert all(np.array_equal(a, b) for a, b in zip(first.coefs_, second.coefs_))
+
+
+def test_a_fit_beside_a_running_fit_asks_the_callers_thread_count(small):
+    # While a fit holds the process's BLAS count at 1, that 1 is this package's,
+    # not a limit anyone asked for: a second fit still sees the caller's 2.
+    from joblib import cpu_count
+
+    from sklearn_sigmoid_mlp._threads import available_threads
+
+    X, y = small
+    seen = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        _hooked(lambda epoch: seen.append(available_threads()), max_iter=2).fit(X, y)
+        assert seen == [min(2, cpu_count())] * 2 and cpu_count() > 1
+        with threadpool_limits(limits=1, user_api="blas"):
+            assert available_threads() == 1
