@@ -24,6 +24,7 @@ from . import _targets
 from ._arrays import copy_of, move_to, namespace_of, to_numpy
 from ._backends import Backend, InMemory, backend_for
 from ._diagnosis import (
+    diagnosis_rows,
     largest_input,
     majority_share,
     max_iter_message,
@@ -474,6 +475,8 @@ class SigmoidMSEClassifier(
                 backend, batch, targets, start, result, inputs, incremental
             )
         self._commit(state)
+        # The batch's buffers go before the diagnosis allocates its own.
+        del batch, validation
         return [] if incremental else self._fit_warnings(result, inputs)
 
     def _encode_targets(self, backend, inputs, classes, continuing, incremental):
@@ -742,7 +745,9 @@ class SigmoidMSEClassifier(
             X = to_numpy(inputs.X)
             biases = [to_numpy(b) for b in self.intercepts_]
             weights = [c.T for c in coefs]
-            outputs = predict_outputs(X, weights, biases, reach=self._input_reach)
+            outputs = predict_outputs(
+                diagnosis_rows(X), weights, biases, reach=self._input_reach
+            )
             saturated = saturated_share(outputs)
             input_scale = largest_input(X)
         return poor_fit_message(

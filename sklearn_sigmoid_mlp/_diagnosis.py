@@ -32,6 +32,10 @@ INITIAL_MEAN_SQUARE = 1 / 12
 # on the first product. Digits' raw pixels reach 16; wine's raw features 1680.
 LARGE_INPUT = 100.0
 
+# Rows the saturated share is estimated on (a few MiB of a wide X): its standard
+# error is a few % at most, fine enough for the threshold it is compared with.
+SAMPLED_ROWS = 1000
+
 
 def saturated_share(outputs):
     """Share of the sigmoid outputs within 1e-6 of 0 or 1 (where f·(1-f) < 1e-6).
@@ -58,10 +62,31 @@ def majority_share(y, sample_weight=None):
 
 
 def largest_input(X):
-    """``max |x|`` over a NumPy or sparse ``X``."""
-    if sp.issparse(X):
-        return float(abs(X).max()) if X.nnz else 0.0
-    return float(np.max(np.abs(X))) if X.size else 0.0
+    """``max |x|`` over a NumPy or sparse ``X``, without a copy of ``|X|``.
+
+    Examples
+    --------
+    >>> largest_input(np.array([[1.0, -3.0], [2.0, 0.5]]))
+    3.0
+    """
+    if (X.nnz if sp.issparse(X) else X.size) == 0:
+        return 0.0
+    return float(max(X.max(), -X.min()))
+
+
+def diagnosis_rows(X, most=SAMPLED_ROWS):
+    """Every row of ``X`` up to ``most``, else ``most`` rows evenly spread over it:
+    what the saturated share is estimated on (a forward pass over all rows of a
+    large ``X`` would cost half an epoch).
+
+    Examples
+    --------
+    >>> diagnosis_rows(np.arange(10).reshape(10, 1), most=4).ravel()
+    array([0, 3, 6, 9])
+    """
+    if X.shape[0] <= most:
+        return X
+    return X[np.linspace(0, X.shape[0] - 1, most).astype(np.intp)]
 
 
 def poor_fit_message(
