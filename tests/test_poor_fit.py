@@ -251,3 +251,23 @@ def test_loss_reduction_of_multilabel_targets_pools_the_labels(split):
         clf.fit(X_train, Y)
     prior = 0.5 * np.sum(Y.var(axis=0))
     assert clf.loss_reduction_ == pytest.approx(1 - clf.loss_ / prior, rel=1e-12)
+
+
+def test_a_poor_fit_on_wide_data_allocates_no_copy_of_X():
+    # The diagnosis reads max |x| and a sample of rows: no |X|, no full forward
+    # pass, and the training buffers are gone by then.
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6000, 1500))  # 69 MiB; random labels: a poor fit
+    y = rng.randint(3, size=6000)
+    model = SigmoidMSEClassifier(max_iter=2, tol=0, random_state=0)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        with pytest.warns(PoorFitWarning):
+            model.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 4
