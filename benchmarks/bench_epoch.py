@@ -78,7 +78,7 @@ from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier  # noqa: E402
 
 SHAPES = {
     # name: (n_samples, n_features, hidden, n_classes, epochs per timing)
-    "digits": (1797, 64, 15, 10, 300),
+    "digits": (1797, 64, 15, 10, 1000),
     "large": (60000, 784, 100, 10, 10),
     "tiny": (300, 20, 8, 3, 5),
 }
