@@ -741,7 +741,9 @@ class SigmoidMSEClassifier(
             mean_square = squared_norm(coefs) / sum(c.size for c in coefs)
         if backend_for(inputs.X) is InMemory:
             if not self._multilabel and self.class_weight is None:
-                majority = majority_share(inputs.y, to_numpy(inputs.sample_weight))
+                majority = majority_share(
+                    inputs.y, to_numpy(self.classes_), to_numpy(inputs.sample_weight)
+                )
             X = to_numpy(inputs.X)
             biases = [to_numpy(b) for b in self.intercepts_]
             weights = [c.T for c in coefs]

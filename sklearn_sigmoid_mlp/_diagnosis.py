@@ -48,16 +48,23 @@ def saturated_share(outputs):
     return float(np.mean(outputs * (1 - outputs) < 1e-6))
 
 
-def majority_share(y, sample_weight=None):
+def majority_share(y, classes, sample_weight=None, chunk=65536):
     """Share of the (weighted) rows that hold the most frequent label.
+
+    ``y``'s labels are found among the sorted ``classes`` a chunk of rows at a
+    time, so that memory stays flat however many rows there are.
 
     Examples
     --------
-    >>> majority_share(np.array(["a", "b", "b", "b"]))
+    >>> majority_share(np.array(["a", "b", "b", "b"]), np.array(["a", "b"]))
     0.75
     """
-    _, codes = np.unique(y, return_inverse=True)
-    counts = np.bincount(codes, weights=sample_weight)
+    counts = np.zeros(len(classes))
+    for start in range(0, len(y), chunk):
+        rows = slice(start, start + chunk)
+        codes = np.searchsorted(classes, y[rows])
+        weights = None if sample_weight is None else sample_weight[rows]
+        counts += np.bincount(codes, weights=weights, minlength=len(classes))
     return float(counts.max() / counts.sum())
 
 

@@ -39,9 +39,10 @@ _MIN_BLOCK_ROWS = 64
 # From this many multiply-adds per epoch (rows × Σ n_in·n_out), a fit splits its
 # rows between threads (one BLAS thread each); below, one thread does all, on one
 # BLAS thread. Measured (benchmarks/bench_epoch.py --shape crossover, 2-core AMD
-# EPYC, OpenBLAS 0.3.31): two threads take 0.56× the speed of one at 2e6 (digits),
-# 1.04× at 5e6, 1.11-1.15× at 7e6-1e7, 1.3-1.4× at 9e6-2e7, for both 64-15-10 and
-# 784-100-10 networks; 1e7 keeps a margin for busy machines.
+# EPYC, OpenBLAS 0.3.31, two runs): two threads give 0.56-0.69× the speed of one
+# at 2e6 (digits), 1.00-1.04× at 5e6, 0.94-1.11× at 1.0e7 (128 rows of 784
+# features), 1.40-1.42× at 8.9e6 (8000 rows of 64) and 1.15-1.32× at 2e7: the
+# crossover lies between 5e6 and 1e7.
 THREADED_MIN_MACS = 10_000_000
 
 

@@ -180,3 +180,30 @@ def test_input_reach_is_the_largest_absolute_row_sum():
     rng = np.random.RandomState(0)
     weight = rng.normal(size=(37, 70_000))  # several units per chunk
     assert input_reach(weight) == pytest.approx(np.abs(weight).sum(axis=1).max())
+
+
+def test_threads_follow_joblib_parallel_config_and_leave_each_a_block():
+    from joblib import cpu_count, parallel_config
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_sigmoid_mlp._network import threads_for
+
+    with threadpool_limits(limits=cpu_count(), user_api="blas"):
+        with parallel_config(n_jobs=-1):
+            assert threads_for(60_000, [784, 100, 10]) == cpu_count()
+        with parallel_config(n_jobs=2):
+            assert threads_for(60_000, [784, 100, 10]) == min(2, cpu_count())
+        # 127 rows cannot give two threads a block of 64 rows each.
+        assert threads_for(127, [100_000, 100, 10]) == 1
+        assert threads_for(128, [100_000, 100, 10]) == min(2, cpu_count())
+
+
+def test_threads_share_the_block_budget():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200_000, 50))
+    y = rng.randint(10, size=200_000)
+    weights, biases = init_weights([50, 100, 10], rng)
+    one, two = (
+        FullBatch(X, y, weights, biases, n_threads=n).block_size for n in (1, 2)
+    )
+    assert two * 2 == pytest.approx(one, abs=2)
