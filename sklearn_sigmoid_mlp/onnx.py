@@ -1,7 +1,8 @@
 """ONNX export: importing this module registers converters with skl2onnx.
 
 After ``import sklearn_sigmoid_mlp.onnx``, ``skl2onnx.to_onnx`` converts
-``SigmoidMSEClassifier`` and ``FixedScaler``, alone or inside pipelines::
+``SigmoidMSEClassifier``, ``DaskSigmoidMSEClassifier`` (when Dask is installed) and
+``FixedScaler``, alone or inside pipelines::
 
     import sklearn_sigmoid_mlp.onnx  # noqa: F401  (registers the converters)
     from skl2onnx import to_onnx
@@ -11,6 +12,13 @@ After ``import sklearn_sigmoid_mlp.onnx``, ``skl2onnx.to_onnx`` converts
 
 The graph is the network itself (``MatMul``, ``Add``, ``Sigmoid`` per layer) followed
 by the same probability and label rules as ``predict_proba`` and ``predict``. A
+``DaskSigmoidMSEClassifier`` exports the same graph (its fitted state is NumPy
+arrays); options are keyed by its own class, ``{DaskSigmoidMSEClassifier: {...}}``.
+The classifier takes skl2onnx's options ``zipmap`` and ``nocl``: with
+``nocl=True`` the label output (and ZipMap's keys) are class indices
+``0 .. n_classes - 1``, int64, as in skl2onnx's own classifiers; a multilabel
+model's outputs hold no labels (its label output is the 0/1 indicator matrix), so
+``nocl`` changes nothing there. A
 fitted ``FixedScaler`` exports its fitted ``center_`` and ``scale_``, an unfitted one
 its parameters, as ``transform`` applies them.
 
@@ -135,6 +143,15 @@ def _label_values(model):
     return classes.astype(np.int64), Int64TensorType
 
 
+def _labels(model, options):
+    """The label tensor the graph gathers from and its type: ``classes_``, or with
+    skl2onnx's ``nocl=True`` the class indices (ZipMap's keys are then indices too,
+    see ``skl2onnx.common.utils_classifier.get_label_classes``)."""
+    if options.get("nocl", False):
+        return np.arange(len(model.classes_), dtype=np.int64), Int64TensorType
+    return _label_values(model)
+
+
 def _classifier_shapes(operator):
     model = operator.raw_operator
     # _parse_classifier has refused an unfitted model already; checked again for a
@@ -146,7 +163,8 @@ def _classifier_shapes(operator):
     if model._multilabel:
         operator.outputs[0].type = Int64TensorType([n_rows, n_classes])
     else:
-        operator.outputs[0].type = _label_values(model)[1]([n_rows])
+        options = operator.scope_inst.get_options(model, dict(nocl=False))
+        operator.outputs[0].type = _labels(model, options)[1]([n_rows])
     operator.outputs[1].type = proba_type([n_rows, n_classes])
 
 
@@ -197,7 +215,9 @@ def _convert_classifier(scope, operator, container):
                 dead, uniform, OnnxDiv(out, safe, op_version=opv), op_version=opv
             )
         index = OnnxArgMax(proba, axis=1, keepdims=0, op_version=opv)
-        values, label_type = _label_values(model)
+        values, label_type = _labels(
+            model, container.get_options(model, dict(nocl=False))
+        )
         if label_type is UInt64TensorType:
             # No uint64 constants in skl2onnx: gather the same 64 bits as int64,
             # then cast back (Cast keeps the bit pattern).
@@ -253,16 +273,30 @@ def _convert_scaler(scope, operator, container):
     ).add_to(scope, container)
 
 
+def _classifiers():
+    """The classifier classes to register: ``DaskSigmoidMSEClassifier`` too when
+    Dask is installed (its state is NumPy arrays: the same graph exports it)."""
+    try:
+        from .dask import DaskSigmoidMSEClassifier
+    except ImportError:  # the dask extra is optional
+        return {SigmoidMSEClassifier: "SklearnSigmoidMSEClassifier"}
+    return {
+        SigmoidMSEClassifier: "SklearnSigmoidMSEClassifier",
+        DaskSigmoidMSEClassifier: "SklearnDaskSigmoidMSEClassifier",
+    }
+
+
 def register():
-    """Register both converters with skl2onnx (done once on import)."""
-    update_registered_converter(
-        SigmoidMSEClassifier,
-        "SklearnSigmoidMSEClassifier",
-        _classifier_shapes,
-        _convert_classifier,
-        parser=_parse_classifier,
-        options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
-    )
+    """Register the converters with skl2onnx (done once on import)."""
+    for cls, alias in _classifiers().items():
+        update_registered_converter(
+            cls,
+            alias,
+            _classifier_shapes,
+            _convert_classifier,
+            parser=_parse_classifier,
+            options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+        )
     update_registered_converter(
         FixedScaler, "SklearnFixedScaler", _scaler_shapes, _convert_scaler
     )

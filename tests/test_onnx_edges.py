@@ -166,3 +166,63 @@ def test_onnx_export_of_an_unfitted_classifier_raises_not_fitted(options, in_pip
         model = make_pipeline(FixedScaler(), model)
     with pytest.raises(NotFittedError):
         export(model, np.zeros((1, 4), np.float32), options)
+
+
+# --- nocl: class indices instead of labels ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def word_classifier():
+    X, y = digits(np.float32)
+    X = FixedScaler().transform(X)
+    words = np.array(["zero", "one", "two", "three", "four"] * 2)[y]
+    return SigmoidMSEClassifier(**FAST).fit(X, words), X
+
+
+@pytest.mark.parametrize("zipmap", [False, True])
+def test_onnx_with_nocl_returns_class_indices_as_skl2onnx_defines_them(
+    word_classifier, zipmap
+):
+    # skl2onnx's ``nocl=True`` (common/utils_classifier.get_label_classes) replaces
+    # the classes by 0..n_classes-1, in the labels and in ZipMap's keys alike.
+    clf, X = word_classifier
+    options = {SigmoidMSEClassifier: {"zipmap": zipmap, "nocl": True}}
+    labels, proba = run(export(clf, X, options), X)
+    expected = np.searchsorted(clf.classes_, clf.predict(X))
+    assert labels.dtype == np.int64
+    np.testing.assert_array_equal(labels, expected)
+    if zipmap:
+        assert sorted(proba[0]) == list(range(len(clf.classes_)))
+        proba = np.array([[row[i] for i in range(len(clf.classes_))] for row in proba])
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+def test_onnx_nocl_of_a_multilabel_model_changes_nothing():
+    # Its label output is already the 0/1 indicator matrix, which holds no labels.
+    X, y = digits(np.float32)
+    X = FixedScaler().transform(X)
+    Y = np.column_stack([y % 2 == 0, y >= 5]).astype(int)
+    clf = SigmoidMSEClassifier(**FAST).fit(X, Y)
+    for nocl in (False, True):
+        options = {SigmoidMSEClassifier: {"zipmap": False, "nocl": nocl}}
+        labels, proba = run(export(clf, X, options), X)
+        np.testing.assert_array_equal(labels, clf.predict(X))
+        np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-5, atol=1e-7)
+
+
+# --- DaskSigmoidMSEClassifier ---------------------------------------------------------
+
+
+def test_onnx_exports_a_dask_classifier_as_its_local_model():
+    dask_module = pytest.importorskip("sklearn_sigmoid_mlp.dask")
+    X, y = digits(np.float32)
+    pipe = make_pipeline(
+        FixedScaler(), dask_module.DaskSigmoidMSEClassifier(**FAST)
+    ).fit(X, y)
+    options = {dask_module.DaskSigmoidMSEClassifier: {"zipmap": False}}
+    labels, proba = run(export(pipe, X, options), X)
+    np.testing.assert_array_equal(labels, pipe.predict(X))
+    np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=1e-5, atol=1e-7)
+    X_scaled = pipe[0].transform(X)
+    labels, _ = run(export(pipe[-1], X_scaled, options), X_scaled)
+    np.testing.assert_array_equal(labels, pipe.predict(X))
