@@ -65,6 +65,17 @@ class LossCurveDisplay:
     True
     >>> display.validation_loss_line_.get_label()
     'SigmoidMSEClassifier (validation loss)'
+
+    A fitted search draws its best estimator's curves:
+
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> search = GridSearchCV(
+    ...     SigmoidMSEClassifier(learning_rate=4.0, random_state=0),
+    ...     {"hidden_layer_sizes": [(10,), (15,)]}, cv=3,
+    ... ).fit((X - 8) / 8, y)
+    >>> display = LossCurveDisplay.from_estimator(search, label="")
+    >>> display.line_.get_label()
+    'training loss'
     """
 
     def __init__(
@@ -88,16 +99,21 @@ class LossCurveDisplay:
     ):
         """Draw the loss curves of a fitted model.
 
-        The model is a ``SigmoidMSEClassifier``, or a ``Pipeline`` ending in one.
+        The model is a ``SigmoidMSEClassifier`` (or any estimator with a
+        ``loss_curve_``, such as ``MLPClassifier``), a ``Pipeline`` ending in one,
+        or a search (``GridSearchCV``, ``RandomizedSearchCV``) refitted on its best
+        parameters, whose ``best_estimator_`` is drawn.
 
         Parameters
         ----------
-        estimator : SigmoidMSEClassifier or Pipeline
-            Fitted; a pipeline's last step is used.
+        estimator : SigmoidMSEClassifier, Pipeline or search estimator
+            Fitted. A pipeline's last step is used, a search's ``best_estimator_``
+            (which needs ``refit`` not False).
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure when None.
         label : str, default=None
-            Legend label; the estimator's class name when None.
+            Legend label; the estimator's class name when None, and "" for curves
+            named only by what they are ("training loss", ...).
         log_scale : bool, default=False
             Logarithmic loss axis.
         show_score : bool, default=False
@@ -108,8 +124,7 @@ class LossCurveDisplay:
         display : LossCurveDisplay
         """
         check_matplotlib_support("LossCurveDisplay.from_estimator")
-        model = estimator[-1] if isinstance(estimator, Pipeline) else estimator
-        check_is_fitted(model, "loss_curve_")
+        model = _model_with_loss_curve(estimator)
         display = cls(
             loss_curve=model.loss_curve_,
             initial_loss=getattr(model, "initial_loss_", None),
@@ -131,7 +146,8 @@ class LossCurveDisplay:
         label : str, default=None
             Legend label; ``estimator_name`` when None. With a validation loss,
             the curves are labelled "<label> (training loss)" and "<label>
-            (validation loss)".
+            (validation loss)"; with ``label=""``, "training loss" and
+            "validation loss".
         log_scale : bool, default=False
             Logarithmic loss axis.
         show_score : bool, default=False
@@ -153,7 +169,7 @@ class LossCurveDisplay:
         if self.initial_loss is not None:
             losses = [self.initial_loss, *losses]
             epochs = np.arange(len(losses))
-        name = label or self.estimator_name
+        name = self.estimator_name if label is None else label
         held_out = self.validation_loss_curve is not None
         (self.line_,) = ax.plot(
             epochs, losses, label=_label(name, "training loss", held_out)
@@ -183,13 +199,107 @@ class LossCurveDisplay:
             )
             self.score_ax_.set_ylabel("validation accuracy")
         # One legend, on the topmost axes so that no curve is drawn over it.
-        handles = ax.get_lines() + (
-            self.score_ax_.get_lines() if self.score_ax_ is not None else []
-        )
-        legend_ax.legend(handles=handles, loc="upper right")
+        axes = [ax] if self.score_ax_ is None else [ax, self.score_ax_]
+        handles = [line for each in axes for line in each.get_lines()]
+        _place_legend(legend_ax.legend(handles=handles), axes)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+
+def _model_with_loss_curve(estimator):
+    """The fitted model whose curves to draw: ``estimator`` itself, a pipeline's
+    last step, a search's best estimator (and so on, for a search over pipelines)."""
+    model = estimator
+    while not hasattr(model, "loss_curve_"):
+        if isinstance(model, Pipeline):
+            model = model[-1]
+        elif hasattr(model, "best_estimator_"):
+            model = model.best_estimator_
+        else:
+            break
+    if hasattr(model, "loss_curve_"):
+        return model
+    check_is_fitted(model)  # an unfitted model or search: scikit-learn's error
+    name = type(model).__name__
+    if hasattr(model, "cv_results_"):
+        raise ValueError(
+            f"This {name} was fitted with refit=False: it keeps no best_estimator_ "
+            "whose loss curve LossCurveDisplay could draw. Fit the search with "
+            "refit=True (the default), or fit a model with its best_params_."
+        )
+    raise TypeError(
+        f"{name} has no loss_curve_: LossCurveDisplay draws the loss per epoch of a "
+        "fitted SigmoidMSEClassifier (or of another estimator with a loss_curve_, "
+        "such as MLPClassifier), of a Pipeline ending in one, or of a search "
+        "(GridSearchCV, RandomizedSearchCV) refitted on its best parameters."
+    )
+
+
+# Where a legend may go, in the order preferred on a tie.
+_LEGEND_PLACES = (
+    "upper right",
+    "center right",
+    "lower right",
+    "upper left",
+    "center left",
+    "lower left",
+    "upper center",
+    "lower center",
+    "center",
+)
+_TOP_PLACES = tuple(place for place in _LEGEND_PLACES if place.startswith("upper"))
+
+
+def _place_legend(legend, axes):
+    """Move ``legend`` where it covers no point of the curves of any of ``axes``.
+
+    matplotlib's ``loc="best"`` avoids only the curves of the axes holding the
+    legend: with the validation accuracy on a twin axis, it would cover either the
+    accuracy climbing to the top right or the losses. When every place covers some
+    curve, the y ranges are raised to leave the legend a band of its own at the top.
+    """
+    places = _covered_points(legend, axes)
+    if min(places.values()):
+        # The band: the legend's height, and its padding above and below.
+        band = (legend.get_window_extent().height + 20) / axes[0].bbox.height
+        if band < 0.5:  # in a very small figure, rather cover a curve than hide it
+            for ax in axes:
+                _raise_top(ax, band)
+            places = _covered_points(legend, axes, _TOP_PLACES)
+    legend.set_loc(min(places, key=places.get))
+
+
+def _covered_points(legend, axes, places=_LEGEND_PLACES):
+    """How many points of the curves of ``axes`` the legend covers at each place."""
+    points = [np.empty((0, 2))]
+    for ax in axes:
+        ax.viewLim  # noqa: B018  (applies pending autoscaling before the transform)
+        for line in ax.get_lines():
+            xy = ax.transData.transform(line.get_xydata())
+            # Points along each segment too: one may cross a corner between epochs.
+            t = np.linspace(0, 1, 4, endpoint=False)[:, None, None]
+            points += [(xy[:-1] + t * np.diff(xy, axis=0)).reshape(-1, 2), xy[-1:]]
+    x, y = np.concatenate(points).T
+    covered = {}
+    for place in places:
+        legend.set_loc(place)
+        box = legend.get_window_extent()
+        with np.errstate(invalid="ignore"):  # NaN: epochs without a hold-out
+            inside = (x >= box.x0) & (x <= box.x1) & (y >= box.y0) & (y <= box.y1)
+        covered[place] = np.count_nonzero(inside)
+    return covered
+
+
+def _raise_top(ax, fraction):
+    """Raise the top of ``ax``'s y range so that what it shows now fills the lower
+    ``1 - fraction`` of the axes (in the axis' own scale: linear or log)."""
+    to_scale = ax.yaxis.get_transform()
+    bottom, top = to_scale.transform(np.reshape(ax.get_ylim(), (-1, 1))).ravel()
+    top = bottom + (top - bottom) / (1 - fraction)
+    ax.set_ylim(top=to_scale.inverted().transform([[top]]).item())
+    # Curves drawn later on these axes (``ax=`` again) rescale them as before.
+    ax.set_autoscaley_on(True)
 
 
 def _label(name, what, qualified):

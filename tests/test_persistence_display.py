@@ -109,6 +109,90 @@ def test_display_needs_a_fitted_estimator(plt):
         LossCurveDisplay.from_estimator(SigmoidMSEClassifier())
 
 
+@pytest.mark.parametrize("refit", [True, "accuracy"])
+def test_display_of_a_fitted_search_draws_its_best_estimators_curve(Xy, plt, refit):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = Xy
+    pipe = make_pipeline(
+        FixedScaler(), SigmoidMSEClassifier(max_iter=30, tol=0, random_state=0)
+    )
+    grid = {"sigmoidmseclassifier__learning_rate": [0.7, 4.0]}
+    search = GridSearchCV(pipe, grid, cv=2, refit=refit, scoring="accuracy")
+    search.fit(X, y)
+    best = search.best_estimator_[-1]
+    display = LossCurveDisplay.from_estimator(search)
+    np.testing.assert_allclose(
+        display.line_.get_ydata(), [best.initial_loss_, *best.loss_curve_]
+    )
+    assert display.line_.get_label() == "SigmoidMSEClassifier"
+
+
+def test_display_of_a_search_without_a_refitted_model_says_what_it_accepts(Xy, plt):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = Xy
+    search = GridSearchCV(
+        SigmoidMSEClassifier(max_iter=5, tol=0),
+        {"learning_rate": [0.7, 4.0]},
+        cv=2,
+        refit=False,
+    )
+    with pytest.raises(NotFittedError, match="GridSearchCV"):
+        LossCurveDisplay.from_estimator(search)
+    search.fit(X / 16, y)
+    with pytest.raises(ValueError, match=r"refit=False.*best_estimator_"):
+        LossCurveDisplay.from_estimator(search)
+
+
+def test_display_of_a_model_without_a_loss_curve_says_what_it_accepts(Xy, plt):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = Xy
+    model = make_pipeline(FixedScaler(), LogisticRegression(max_iter=1000)).fit(X, y)
+    with pytest.raises(TypeError, match=r"LogisticRegression has no loss_curve_.*"):
+        LossCurveDisplay.from_estimator(model)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_display_legend_covers_no_curve(Xy, plt, early_stopping):
+    # The held-out accuracy climbs to the top right corner, where the legend was.
+    X, y = Xy
+    clf = SigmoidMSEClassifier(
+        early_stopping=early_stopping, n_iter_no_change=3, max_iter=60, random_state=0
+    ).fit(X / 16, y)
+    display = LossCurveDisplay.from_estimator(clf, show_score=True)
+    display.figure_.canvas.draw()
+    axes = [display.ax_] + ([display.score_ax_] if early_stopping else [])
+    legend = next(ax.get_legend() for ax in axes if ax.get_legend() is not None)
+    box = legend.get_window_extent()
+    for ax in axes:
+        for line in ax.get_lines():
+            xy = line.get_xydata()
+            points = ax.transData.transform(xy[~np.isnan(xy).any(axis=1)])
+            # Ten points per segment: a segment may cross a corner between vertices.
+            t = np.linspace(0, 1, 10, endpoint=False)[:, None, None]
+            points = (points[:-1] + t * np.diff(points, axis=0)).reshape(-1, 2)
+            inside = (
+                (points[:, 0] > box.x0)
+                & (points[:, 0] < box.x1)
+                & (points[:, 1] > box.y0)
+                & (points[:, 1] < box.y1)
+            )
+            assert not inside.any(), (line.get_label(), points[inside][:3])
+
+
+def test_display_with_an_empty_label_names_the_curves_only(Xy, plt):
+    X, y = Xy
+    clf = SigmoidMSEClassifier(
+        early_stopping=True, n_iter_no_change=3, max_iter=60, random_state=0
+    ).fit(X / 16, y)
+    display = LossCurveDisplay.from_estimator(clf, label="")
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == ["training loss", "validation loss"]
+
+
 def test_display_without_matplotlib_says_how_to_install(monkeypatch, pipe):
     import builtins
 
