@@ -9,6 +9,8 @@ import argparse
 import itertools
 import math
 import os
+import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -87,6 +89,15 @@ def _number(kind, low, high=None, low_open=False, high_open=True):
 
     parse.__name__ = kind.__name__  # argparse names the type in some messages
     return parse
+
+
+def _directory(text):
+    """An argparse type: a directory's path, which an empty string is not."""
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "takes a directory, got '' (write . for the current directory)"
+        )
+    return text
 
 
 class _OneLineErrors(argparse.ArgumentParser):
@@ -170,6 +181,7 @@ def _add_run_options(add):
     )
     add(
         "--plot-dir",
+        type=_directory,
         metavar="DIR",
         default=None,
         help="write loss_curve.png and confusion_matrix.png there (needs "
@@ -247,10 +259,10 @@ def _save_figures(model, X, y, directory):
     written = []
     try:
         for figure, name in zip((loss.figure_, fig), _FIGURES):
-            handle, temporary = tempfile.mkstemp(dir=out, prefix=f".{name}.")
-            os.close(handle)
+            temporary, handle = _new_file(out, name)
             written.append(temporary)
-            figure.savefig(temporary, format="png", dpi=100, bbox_inches="tight")
+            with os.fdopen(handle, "wb") as file:
+                figure.savefig(file, format="png", dpi=100, bbox_inches="tight")
         paths = [out / name for name in _FIGURES]
         for temporary, path in zip(written, paths):
             os.replace(temporary, path)
@@ -262,15 +274,55 @@ def _save_figures(model, X, y, directory):
     return paths
 
 
+def _new_file(directory, name):
+    """A new hidden file in ``directory`` to write ``name`` into, and its descriptor.
+
+    Created with the permissions the umask gives any new file (0644 under umask
+    022), as the figures keep them when they take their names: ``mkstemp``'s files
+    are 0600 whatever the umask.
+    """
+    while True:
+        path = directory / f".{name}.{secrets.token_hex(8)}"
+        try:
+            return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # pragma: no cover - 64 random bits collided
+            continue
+
+
 def _print_warning(message, category, *args, **kwargs):
     print(f"{category.__name__}: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv=None):
-    """Run the demo; ``argv`` defaults to the command line."""
+    """Run the demo; ``argv`` defaults to the command line.
+
+    Returns 0, or ``128 + SIGPIPE`` when the output's reader went away (``| head``).
+    """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # End as a Unix program killed by SIGPIPE does: silently, with the status a
+        # shell shows for it, rather than with a traceback.
+        _discard_stdout()
+        return 128 + signal.SIGPIPE
+
+
+def _discard_stdout():
+    """Point standard output at the null device, so that the interpreter's last
+    flush of what is still buffered raises no second BrokenPipeError at exit."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file: nothing to flush
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
+
+
+def _main(argv):
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.plot_dir:
+    if args.plot_dir is not None:
         _check_plot_dir(parser, args.plot_dir)
     params = dict(
         hidden_layer_sizes=args.hidden,
@@ -318,7 +370,7 @@ def _run(args, params, X, y, X_train, X_test, y_train, y_test):
     train_accuracy = accuracy_score(y, y_pred)
     print(f"Training accuracy = {100 * train_accuracy:.2f}%")
 
-    if args.plot_dir:
+    if args.plot_dir is not None:
         try:
             paths = _save_figures(model, X, y, args.plot_dir)
         except OSError as exc:  # e.g. the disk filled up since the check

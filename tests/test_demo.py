@@ -1,6 +1,9 @@
 """The digits demo (python -m sklearn_sigmoid_mlp)."""
 
+import os
 import re
+import signal
+import stat
 import subprocess
 import sys
 
@@ -37,6 +40,7 @@ BAD_VALUES = [
     (["--learning-rate", "1e308"], "Training diverged: .* Lower learning_rate"),
     (["--hidden", "99999999999"], "--hidden: .* at most 10,000,000 weights"),
     (["--hidden", "15,4000,4000"], "--hidden: .* at most 10,000,000 weights"),
+    (["--plot-dir", ""], "--plot-dir: takes a directory, got ''"),
 ]
 
 
@@ -185,3 +189,36 @@ def test_usage_names_the_console_script(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["--max-iter", "0"])
     assert capsys.readouterr().err.startswith("sigmoid-mlp-digits: error: ")
+
+
+@pytest.mark.parametrize(
+    "umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)]
+)
+def test_plot_dir_figures_get_the_mode_the_umask_gives_new_files(
+    umask, mode, tmp_path, capsys
+):
+    pytest.importorskip("matplotlib")
+    (tmp_path / "loss_curve.png").write_bytes(b"old")  # replaced, mode included
+    old = os.umask(umask)
+    try:
+        main(["--plot-dir", str(tmp_path), "--max-iter", "5"])
+    finally:
+        os.umask(old)
+    for name in ("loss_curve.png", "confusion_matrix.png"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
+
+
+def test_output_cut_short_by_its_reader_ends_quietly():
+    # `python -m sklearn_sigmoid_mlp | head -2`: the reader closes the pipe while
+    # training goes on; its next line of progress finds no reader.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_sigmoid_mlp", "--max-iter", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = [process.stdout.readline() for _ in range(2)]
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=600) == 128 + signal.SIGPIPE
+    assert all(first) and stderr == "", stderr
