@@ -11,7 +11,7 @@ import inspect
 import math
 import warnings
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -147,12 +147,16 @@ class SigmoidMSEClassifier(
         0.0 is the notebook's unpenalized loss.
     class_weight : dict, list of dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
-        ``compute_sample_weight``): a dict ``{class: weight}``; "balanced" for
-        ``n_samples / (n_classes · count(class))``; for a multilabel indicator
-        ``y``, "balanced" or one dict per label (``{0: w0, 1: w1}``), the weights
-        of a row's labels multiplied. The early-stopping hold-out is weighted the
-        same way. ``partial_fit`` does not take "balanced" (one call's ``y`` does
-        not give the class frequencies): pass a dict computed once.
+        ``compute_class_weight``): a dict ``{class: weight}`` (classes it does
+        not name weigh 1; a ``partial_fit`` batch need not hold every class);
+        "balanced" for ``Σ_j w_j / (n_classes · Σ_{j in class} w_j)``, the class
+        counts weighted by ``sample_weight`` as in scikit-learn >= 1.6 (without
+        it, ``n_samples / (n_classes · count(class))``), so that integer weights
+        equal repeated rows; for a multilabel indicator ``y``, "balanced" or one
+        dict per label (``{0: w0, 1: w1}``), the weights of a row's labels
+        multiplied. The early-stopping hold-out is weighted the same way.
+        ``partial_fit`` does not take "balanced" (one call's ``y`` does not give
+        the class frequencies): pass a dict computed once.
 
     Attributes
     ----------
@@ -458,6 +462,8 @@ class SigmoidMSEClassifier(
         targets = self._encode_targets(
             backend, inputs, classes, continuing, incremental
         )
+        # The model's classes: a partial_fit batch may lack some of them.
+        inputs = replace(inputs, classes=targets.classes)
         inputs = backend.class_weighted(inputs, self.class_weight)
         start = self._start(continuing)
         batch, validation = self._batches(

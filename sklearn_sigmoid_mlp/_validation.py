@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_X_y, column_or_1d
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import validate_data
 
 from ._arrays import namespace_of, to_numpy
@@ -48,7 +48,9 @@ def checked_X(estimator, X, *, accept_sparse="csr"):
 class FitInputs:
     """What ``fit`` trains on, checked; ``y`` is NumPy, ``sample_weight`` is in
     ``X``'s namespace and scaled to a largest weight of 1 (or None): the weights
-    as given are ``sample_weight * weight_scale``."""
+    as given are ``sample_weight * weight_scale``. ``classes`` are the model's
+    classes once ``fit`` has resolved them (``partial_fit``'s ``y`` may hold a
+    subset of them)."""
 
     X: object
     y: np.ndarray
@@ -56,6 +58,7 @@ class FitInputs:
     n_features_in: int
     feature_names_in: object
     weight_scale: float = 1.0
+    classes: np.ndarray = None
 
 
 def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
@@ -94,17 +97,80 @@ def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
 
 def class_weighted(inputs, class_weight):
     """``inputs`` with ``sample_weight`` multiplied by ``class_weight``'s weight of
-    each row's class (scikit-learn's ``compute_sample_weight``: for a multilabel
-    indicator ``y``, the product over its columns); unchanged for None."""
+    each row's class (for a multilabel indicator ``y``, the product over its
+    columns, as scikit-learn's ``compute_sample_weight``); unchanged for None.
+
+    The weights of the classes are scikit-learn's ``compute_class_weight`` over
+    the model's classes (``inputs.classes``), so that a ``partial_fit`` batch
+    without some class is weighted as the whole data would be; "balanced" counts
+    each class by its rows' ``sample_weight``, as scikit-learn >= 1.6 does, so
+    that integer weights equal repeated rows.
+    """
     if class_weight is None:
         return inputs
-    per_row = compute_sample_weight(class_weight, inputs.y)
-    if inputs.sample_weight is not None:
-        per_row = per_row * to_numpy(inputs.sample_weight)
+    given = to_numpy(inputs.sample_weight)  # scaled: "balanced" is scale-free
+    if given is not None:
+        given = given.astype(np.float64)
+    per_row = _row_class_weights(class_weight, inputs.y, inputs.classes, given)
+    if given is not None:
+        per_row = per_row * given
+    if not per_row.any():
+        raise ValueError(
+            f"class_weight={class_weight!r} gives every row weight 0"
+            + ("" if given is None else " together with sample_weight")
+            + ": the loss and the gradient are averages weighted by it. Give a "
+            "positive weight to a class that y holds."
+        )
     weights, scale = checked_sample_weight(per_row, inputs.X)
     return replace(
         inputs, sample_weight=weights, weight_scale=inputs.weight_scale * scale
     )
+
+
+def _row_class_weights(class_weight, y, classes, sample_weight):
+    """Each row's weight from ``class_weight``: its class's, or for a multilabel
+    indicator ``y`` the product of its labels' (each column's classes are 0 and
+    1, which a dict may name either or both of)."""
+    if y.ndim == 1:
+        if isinstance(class_weight, list):
+            raise ValueError(
+                "class_weight as a list of dicts is for a multilabel indicator y, "
+                f"one dict per label; for class labels pass one dict, got "
+                f"{class_weight!r}."
+            )
+        return _weights_of_labels(class_weight, y, classes, sample_weight)
+    n_labels = y.shape[1]
+    if class_weight == "balanced":
+        tables = [class_weight] * n_labels
+    elif isinstance(class_weight, list) and len(class_weight) == n_labels:
+        tables = class_weight
+    else:
+        raise ValueError(
+            f"For a multilabel indicator y of {n_labels} labels, class_weight must "
+            f"be 'balanced' or a list of {n_labels} dicts, one per label "
+            f"({{0: weight, 1: weight}}); got {class_weight!r}."
+        )
+    columns = [
+        _weights_of_labels(
+            table,
+            y[:, k],
+            None if table == "balanced" else np.arange(2),
+            sample_weight,
+        )
+        for k, table in enumerate(tables)
+    ]
+    return np.prod(columns, axis=0)
+
+
+def _weights_of_labels(class_weight, labels, classes, sample_weight):
+    """``compute_class_weight`` over ``classes`` (by default the labels held),
+    taken for each label."""
+    if classes is None:
+        classes = np.unique(labels)
+    per_class = compute_class_weight(
+        class_weight, classes=classes, y=labels, sample_weight=sample_weight
+    )
+    return per_class[np.searchsorted(classes, labels)]
 
 
 def checked_sample_weight(sample_weight, X):

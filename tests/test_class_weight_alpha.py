@@ -11,7 +11,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 
 from sklearn_sigmoid_mlp import PoorFitWarning, SigmoidMSEClassifier
 from sklearn_sigmoid_mlp._network import FullBatch, init_weights
@@ -54,9 +54,12 @@ def test_class_weight_is_the_sample_weight_it_stands_for(class_weight):
     rows = np.random.RandomState(1).uniform(0.5, 2.0, size=200)
     by_class = SigmoidMSEClassifier(class_weight=class_weight, **params)
     by_class.fit(X, y, sample_weight=rows)
-    by_row = SigmoidMSEClassifier(**params).fit(
-        X, y, sample_weight=rows * compute_sample_weight(class_weight, y)
+    # scikit-learn's class weights; "balanced" counts each class by its rows'
+    # weights (scikit-learn >= 1.6), so that integer weights equal repeated rows.
+    per_class = compute_class_weight(
+        class_weight, classes=np.unique(y), y=y, sample_weight=rows
     )
+    by_row = SigmoidMSEClassifier(**params).fit(X, y, sample_weight=rows * per_class[y])
     np.testing.assert_allclose(by_class.loss_curve_, by_row.loss_curve_, rtol=1e-12)
     for a, b in zip(by_class.coefs_, by_row.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)

@@ -1,0 +1,105 @@
+"""Cases users met on v0.3 (issue 25): each gave a wrong number, an unclear error,
+or a useless model without a word. Where a name or a behaviour is scikit-learn's,
+its own estimator runs beside ours.
+"""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.linear_model import SGDClassifier
+from sklearn.utils.class_weight import compute_class_weight
+
+from sklearn_sigmoid_mlp import SigmoidMSEClassifier
+
+QUIET = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    return make_classification(
+        n_samples=120, n_classes=3, n_informative=4, random_state=0
+    )
+
+
+# --- class_weight ---------------------------------------------------------------------
+
+
+@QUIET
+def test_balanced_class_weight_with_integer_sample_weight_equals_repeated_rows(
+    three_classes,
+):
+    X, y = three_classes
+    counts = np.random.RandomState(0).randint(1, 4, size=len(y))
+    params = dict(class_weight="balanced", max_iter=30, tol=0, random_state=0)
+    weighted = SigmoidMSEClassifier(**params).fit(X, y, sample_weight=counts)
+    repeated = SigmoidMSEClassifier(**params).fit(
+        np.repeat(X, counts, axis=0), np.repeat(y, counts)
+    )
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-10)
+    for a, b in zip(weighted.coefs_, repeated.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-12)
+
+
+@QUIET
+def test_balanced_class_weight_weighs_the_class_counts_as_scikit_learn(three_classes):
+    # scikit-learn >= 1.6: compute_class_weight("balanced", sample_weight=) counts
+    # each class by its rows' weights.
+    X, y = three_classes
+    rows = np.random.RandomState(1).uniform(0.1, 3.0, size=len(y))
+    per_class = compute_class_weight(
+        "balanced", classes=np.unique(y), y=y, sample_weight=rows
+    )
+    params = dict(max_iter=20, tol=0, random_state=0)
+    by_class = SigmoidMSEClassifier(class_weight="balanced", **params).fit(
+        X, y, sample_weight=rows
+    )
+    by_row = SigmoidMSEClassifier(**params).fit(X, y, sample_weight=rows * per_class[y])
+    np.testing.assert_allclose(by_class.loss_curve_, by_row.loss_curve_, rtol=1e-12)
+
+
+def _fraud(X, y):
+    labels = np.where(y == 0, "fraud", "legit")
+    return X, labels, labels == "legit"
+
+
+@pytest.mark.parametrize("on_dask", [False, True], ids=["numpy", "dask"])
+def test_partial_fit_with_a_class_weight_dict_takes_a_batch_without_that_class(
+    three_classes, on_dask
+):
+    X, labels, legit = _fraud(*three_classes)
+    classes = ["fraud", "legit"]
+    weights = {"fraud": 10}
+    # scikit-learn's online classifier takes such a batch.
+    SGDClassifier(class_weight=weights).partial_fit(
+        X[legit], labels[legit], classes=classes
+    )
+
+    def batch(rows):
+        if on_dask:
+            da = pytest.importorskip("dask.array")
+            return da.from_array(X[rows], chunks=25), da.from_array(labels[rows], 25)
+        return X[rows], labels[rows]
+
+    online = SigmoidMSEClassifier(class_weight=weights, random_state=0)
+    online.partial_fit(*batch(legit), classes=classes)
+    online.partial_fit(*batch(np.ones(len(labels), bool)))
+    # The same two epochs with the class weights given as row weights.
+    plain = SigmoidMSEClassifier(random_state=0)
+    plain.partial_fit(X[legit], labels[legit], classes=classes)
+    plain.partial_fit(X, labels, sample_weight=np.where(legit, 1.0, 10.0))
+    np.testing.assert_allclose(online.loss_curve_, plain.loss_curve_, rtol=1e-10)
+
+
+def test_a_class_weight_of_zero_for_every_class_is_named(three_classes):
+    X, y = three_classes
+    model = SigmoidMSEClassifier(class_weight={0: 0, 1: 0, 2: 0})
+    with pytest.raises(ValueError, match=r"class_weight=\{0: 0, 1: 0, 2: 0\}"):
+        model.fit(X, y)
+
+
+def test_class_weight_zero_on_the_only_weighted_rows_names_both(three_classes):
+    X, y = three_classes
+    rows = (y == 1).astype(float)  # weight on class 1's rows only
+    model = SigmoidMSEClassifier(class_weight={1: 0.0})
+    with pytest.raises(ValueError, match=r"class_weight.*sample_weight"):
+        model.fit(X, y, sample_weight=rows)
