@@ -147,6 +147,7 @@ def resolve_classes(labels, multilabel, *, given=None, previous=None, partial=Fa
             )
     elif partial:
         found = scratch.classes_
+        _check_same_kind(labels, found)
     else:
         found = unique_labels(labels)
     if previous is not None and (
@@ -167,6 +168,36 @@ def resolve_classes(labels, multilabel, *, given=None, previous=None, partial=Fa
             f"but the data contains only one class: {found[0]!r}."
         )
     return found
+
+
+def _check_same_kind(labels, classes):
+    """Refuse string labels for numeric classes and the reverse, which
+    ``partial_fit`` would otherwise take ("1" sorts and encodes as 1) and a later
+    ``score`` refuse as a mix of label types."""
+    held, known = _labels_kind(labels), _labels_kind(classes)
+    if held != known:
+        raise ValueError(
+            f"y holds {held} labels ({_first(labels)!r}, ...) but the classes "
+            f"{np.asarray(classes).tolist()} are {known}s: partial_fit takes labels "
+            "of the classes' type, as SGDClassifier and MLPClassifier do. Convert "
+            "one of them (e.g. y.astype(int) or classes=[str(c) for c in classes])."
+        )
+
+
+def _labels_kind(labels):
+    """ "string" or "number": the kind of an array of labels of one kind (mixed
+    ones are refused before, by :func:`check_labels` and ``unique_labels``)."""
+    values = np.asarray(labels)
+    if values.dtype.kind in "US":
+        return "string"
+    if values.dtype == object and values.size:
+        return "string" if _kind(_first(values)) == "str" else "number"
+    return "number"
+
+
+def _first(labels):
+    """The first label, as a Python value (shown as ``'1'`` or ``1``)."""
+    return np.asarray(labels).ravel()[:1].tolist()[0]
 
 
 def _describe(classes, multilabel):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import SGDClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.utils.class_weight import compute_class_weight
 
 from sklearn_sigmoid_mlp import SigmoidMSEClassifier
@@ -103,3 +104,36 @@ def test_class_weight_zero_on_the_only_weighted_rows_names_both(three_classes):
     model = SigmoidMSEClassifier(class_weight={1: 0.0})
     with pytest.raises(ValueError, match=r"class_weight.*sample_weight"):
         model.fit(X, y, sample_weight=rows)
+
+
+# --- labels ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "as_labels, classes",
+    [(lambda y: y.astype(str), [0, 1, 2]), (lambda y: y, ["0", "1", "2"])],
+    ids=["string-y-int-classes", "int-y-string-classes"],
+)
+def test_partial_fit_refuses_labels_of_another_type_than_classes(
+    three_classes, as_labels, classes
+):
+    X, y = three_classes
+    y = as_labels(y)
+    for theirs in (SGDClassifier(), MLPClassifier()):
+        with pytest.raises(ValueError):
+            theirs.partial_fit(X, y, classes=classes)
+    model = SigmoidMSEClassifier()
+    with pytest.raises(ValueError, match="classes"):
+        model.partial_fit(X, y, classes=classes)
+    assert not hasattr(model, "coefs_")
+
+
+def test_a_later_partial_fit_refuses_labels_of_another_type(three_classes):
+    X, y = three_classes
+    model = SigmoidMSEClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    before = [c.copy() for c in model.coefs_]
+    with pytest.raises(ValueError, match="classes"):
+        model.partial_fit(X, y.astype(str))
+    for a, b in zip(model.coefs_, before):
+        np.testing.assert_array_equal(a, b)
+    assert model.score(X, y) >= 0  # the model is whole and still predicts
