@@ -31,6 +31,14 @@ def numpy_dtype(X):
     return np.float32 if "float32" in str(X.dtype) else np.float64
 
 
+def as_dtype(X, dtype):
+    """``X`` (dense in any namespace, or SciPy sparse) converted to ``dtype``: a
+    new array, the caller's left as it is."""
+    if sp.issparse(X):  # not an array API object: NumPy's astype refuses it
+        return X.astype(dtype)
+    return namespace_of(X).astype(X, dtype)
+
+
 def move_to(array, X):
     """NumPy ``array`` moved to ``X``'s namespace and device (NumPy stays NumPy)."""
     xp = namespace_of(X)

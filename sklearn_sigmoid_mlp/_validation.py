@@ -14,7 +14,7 @@ from sklearn.utils import check_array, check_X_y, column_or_1d
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import validate_data
 
-from ._arrays import namespace_of, to_numpy
+from ._arrays import as_dtype, namespace_of, to_numpy
 from ._fixes import _check_sample_weight, _get_feature_names, get_namespace
 from ._targets import check_labels
 
@@ -83,7 +83,7 @@ def checked_fit_inputs(estimator, X, y, sample_weight, *, continuing):
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     if continuing and X.dtype != estimator.coefs_[0].dtype:
-        X = namespace_of(X).astype(X, estimator.coefs_[0].dtype)  # the model's dtype
+        X = as_dtype(X, estimator.coefs_[0].dtype)  # the model's dtype
     sample_weight, weight_scale = checked_sample_weight(sample_weight, X)
     return FitInputs(
         X=X,

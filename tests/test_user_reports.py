@@ -5,6 +5,7 @@ its own estimator runs beside ours.
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
@@ -137,3 +138,24 @@ def test_a_later_partial_fit_refuses_labels_of_another_type(three_classes):
     for a, b in zip(model.coefs_, before):
         np.testing.assert_array_equal(a, b)
     assert model.score(X, y) >= 0  # the model is whole and still predicts
+
+
+# --- sparse X in another float dtype --------------------------------------------------
+
+
+@QUIET
+@pytest.mark.parametrize("first, then", [(np.float64, np.float32), (np.float32, None)])
+def test_sparse_x_continues_in_another_float_dtype(three_classes, first, then):
+    X, y = three_classes
+    X = sp.csr_matrix(X)
+    then = then or np.float64
+    warm = SigmoidMSEClassifier(max_iter=5, warm_start=True, random_state=0)
+    warm.fit(X.astype(first), y).fit(X.astype(then), y)
+    online = SigmoidMSEClassifier(random_state=0)
+    online.partial_fit(X.astype(first), y, classes=[0, 1, 2])
+    given = X.astype(then)
+    online.partial_fit(given, y)
+    for model in (warm, online):
+        assert model.coefs_[0].dtype == first  # the model's dtype is kept
+    assert len(warm.loss_curve_) == 10 and len(online.loss_curve_) == 2
+    assert given.dtype == then  # the caller's matrix is not converted
