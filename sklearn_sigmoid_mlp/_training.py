@@ -109,17 +109,19 @@ def gradient_step(params, grads, step, xp=np):
     sums over rows and are overwritten with ``step · grads``. Returns the largest
     ``|w|`` after the update (NaN if any is NaN), for the divergence check.
     """
-    largest = 0.0
+    largest, any_nan = 0.0, False
     for param, grad in zip(params, grads):
         grad *= step
         param -= grad
-        # max and min without |w|'s copy; a NaN in either makes ``largest`` NaN.
+        # max and min without |w|'s copy; a NaN in either is NaN.
         if xp is np:  # the methods skip np.max's dispatch (µs per epoch)
             high, low = float(param.max()), -float(param.min())
         else:
             high, low = float(xp.max(param)), -float(xp.min(param))
-        largest = max(high, low, largest) if high == high and low == low else math.nan
-    return largest
+        # Kept apart: max() would drop a NaN met before a later array's number.
+        any_nan = any_nan or high != high or low != low
+        largest = max(high, low, largest)
+    return math.nan if any_nan else largest
 
 
 def _check_finite(loss, epoch, learning_rate):

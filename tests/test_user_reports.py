@@ -3,15 +3,20 @@ or a useless model without a word. Where a name or a behaviour is scikit-learn's
 its own estimator runs beside ours.
 """
 
+import math
+
+import array_api_strict
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_iris, make_classification
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.class_weight import compute_class_weight
 
 from sklearn_sigmoid_mlp import SigmoidMSEClassifier
+from sklearn_sigmoid_mlp._network import FullBatch, init_weights
+from sklearn_sigmoid_mlp._training import gradient_step, train
 
 QUIET = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -159,3 +164,68 @@ def test_sparse_x_continues_in_another_float_dtype(three_classes, first, then):
         assert model.coefs_[0].dtype == first  # the model's dtype is kept
     assert len(warm.loss_curve_) == 10 and len(online.loss_curve_) == 2
     assert given.dtype == then  # the caller's matrix is not converted
+
+
+# --- divergence -----------------------------------------------------------------------
+
+
+class _NaNAfterEvaluate:
+    """A real batch whose loss stays finite while one gradient array gets a NaN:
+    the step then writes the NaN into that parameter array only."""
+
+    def __init__(self, batch, position):
+        self._batch, self._position = batch, position
+        for name in ("xp", "total_weight", "params", "param_grads"):
+            setattr(self, name, getattr(batch, name))
+        self.penalized, self.penalized_grads = batch.penalized, batch.penalized_grads
+
+    def evaluate(self, need_grad=True):
+        self._batch.evaluate(need_grad)
+        grad = self.param_grads[self._position]
+        grad[(0,) * grad.ndim] = math.nan
+        return 1.0
+
+
+def _batch(xp, per_layer):
+    X, y = load_iris(return_X_y=True)
+    weights, biases = init_weights([4, 5, 3], np.random.RandomState(0))
+    if xp is np and not per_layer:  # one flat buffer: fit's NumPy path
+        return FullBatch(X / 8, y.astype(np.uint8), weights, biases)
+    if xp is np:  # one array per layer: the Dask path (Dask's own batch)
+        da = pytest.importorskip("dask.array")
+        from sklearn_sigmoid_mlp.dask import DaskFullBatch
+
+        return DaskFullBatch(
+            da.from_array(X / 8, chunks=50),
+            da.from_array(y.astype(np.uint8), chunks=50),
+            weights,
+            biases,
+        )
+    return FullBatch(
+        xp.asarray(X / 8),
+        xp.asarray(y),
+        [xp.asarray(w) for w in weights],
+        [xp.asarray(b) for b in biases],
+    )
+
+
+@pytest.mark.parametrize("position", [0, -1], ids=["first-array", "last-array"])
+@pytest.mark.parametrize(
+    "xp, per_layer",
+    [(np, False), (np, True), (array_api_strict, True)],
+    ids=["numpy-flat", "dask-per-layer", "array-api-per-layer"],
+)
+def test_a_nan_in_any_parameter_array_stops_training(xp, per_layer, position):
+    batch = _NaNAfterEvaluate(_batch(xp, per_layer), position)
+    assert len(batch.params) == (1 if not per_layer else 4)
+    with pytest.raises(ValueError, match="a weight reached nan at epoch 1"):
+        train(batch, learning_rate=0.7, max_iter=5, tol=0)
+
+
+@pytest.mark.parametrize("xp", [np, array_api_strict], ids=["numpy", "strict"])
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_gradient_step_reports_a_nan_whatever_array_holds_it(xp, where):
+    params = [xp.asarray([0.5, -0.25]) for _ in range(3)]
+    grads = [xp.asarray([0.0, 0.0]) for _ in range(3)]
+    grads[where] = xp.asarray([math.nan, 0.0])
+    assert math.isnan(gradient_step(params, grads, 1.0, xp))
