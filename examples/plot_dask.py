@@ -25,7 +25,11 @@ X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, stratify=y, random_state=0
 )
 
-cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False)
+# The dashboard on any free port: its default, 8787, is taken wherever another
+# cluster (or a notebook's dashboard) already runs.
+cluster = LocalCluster(
+    n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+)
 client = Client(cluster)
 X_dask = da.from_array(X_train, chunks=(300, 64))  # 5 row blocks
 y_dask = da.from_array(y_train, chunks=300)
@@ -52,6 +56,6 @@ cluster.close()
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(in_memory.loss_curve_, label="in memory", linewidth=4, alpha=0.4)
-ax.plot(on_dask.loss_curve_, "--", label="Dask, 6 blocks")
+ax.plot(on_dask.loss_curve_, "--", label=f"Dask, {X_dask.numblocks[0]} blocks")
 ax.set(xlabel="epoch", ylabel="loss", title="Same loss curve")
 ax.legend()

@@ -3,6 +3,7 @@ site runs on its own, without a warning, and prints a good held-out score; the p
 API's docstrings pass numpydoc's validation, the README stays short, and the HTML
 repr links to the API pages the site builds."""
 
+import ast
 import importlib
 import inspect
 import os
@@ -150,6 +151,66 @@ def test_every_doc_python_block_runs_alone(page, code, tmp_path):
     minimum = minimum_for(page.as_posix())
     problems = held_out_problems(run_alone(code, tmp_path), minimum)
     assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+def python_sources():
+    """Every piece of Python a user or the suite runs: README and documentation
+    blocks, gallery examples, benchmarks and tests, by a name for test ids."""
+    sources = {f"README.md-{i}": code for i, code in enumerate(readme_blocks())}
+    sources.update({f"{p}-{i}": code for i, (p, code) in enumerate(doc_blocks())})
+    for folder in ("examples", "benchmarks", "tests"):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            sources[path.relative_to(ROOT).as_posix()] = path.read_text()
+    return sources
+
+
+def dashboards_on_a_fixed_port(code):
+    """The calls in ``code`` that start a Dask scheduler whose HTTP server (the
+    dashboard) listens on a fixed port: ``LocalCluster(...)``, or ``Client(...)``
+    without an address (it starts a LocalCluster), without ``dashboard_address``
+    ending in ":0". With ``dashboard_address=None`` distributed (2026.8) still
+    serves its HTTP routes on 8787."""
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", None))
+        keywords = {k.arg: k.value for k in node.keywords}
+        starts = name == "LocalCluster" or (
+            name == "Client" and not node.args and "address" not in keywords
+        )
+        port = keywords.get("dashboard_address")
+        random_port = isinstance(port, ast.Constant) and str(port.value).endswith(":0")
+        if starts and not random_port:
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+# Distributed warns (and a strict run fails) when 8787, its dashboard's default port,
+# is taken, as it is wherever another cluster or a notebook's dashboard runs.
+@pytest.mark.parametrize("name", list(python_sources()))
+def test_no_code_starts_a_dask_dashboard_on_a_fixed_port(name):
+    found = dashboards_on_a_fixed_port(python_sources()[name])
+    assert not found, (
+        f"{name} starts a Dask cluster whose dashboard needs a free port 8787; pass "
+        'dashboard_address=":0" (a free port):\n' + "\n".join(found)
+    )
+
+
+def test_the_dashboard_scan_finds_clusters_and_clients():
+    assert dashboards_on_a_fixed_port(
+        "LocalCluster(n_workers=2)\ndistributed.Client()\n"
+        "LocalCluster(dashboard_address=None)\n"
+    ) == [
+        "line 1: LocalCluster(n_workers=2)",
+        "line 2: distributed.Client()",
+        "line 3: LocalCluster(dashboard_address=None)",
+    ]
+    assert not dashboards_on_a_fixed_port(
+        "Client(cluster)\nClient('tcp://h:8786')\nClient(address=a)\n"
+        "LocalCluster(processes=False, dashboard_address=':0')\n"
+        "Client(n_workers=1, dashboard_address='127.0.0.1:0')\n"
+    )
 
 
 DIGITS_SETUP = """
