@@ -1,7 +1,9 @@
 """Every script in examples/ runs to completion (in a scratch directory), without a
-warning (ConvergenceWarning, hence PoorFitWarning, an error), and ends by printing a
-good held-out score."""
+warning (ConvergenceWarning, hence PoorFitWarning, an error), ends by printing a
+good held-out score, and labels each curve of its figures once and plainly."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,65 @@ def test_there_are_examples():
     assert set(HELD_OUT_MINIMUM) <= names
 
 
+# The legends an example's figures must show, axes by axes (those with a legend).
+LEGENDS = {
+    # Not "training loss (training loss)", "training loss (validation loss)" and the
+    # validation loss drawn a second time as "held-out loss".
+    "plot_early_stopping": [["training loss", "validation loss"]],
+}
+
+# Run after an example: what its figures show, written to figures.json.
+FIGURES = """
+import json as _json
+
+import matplotlib.pyplot as _plt
+
+_figures = [
+    [
+        {
+            "legend": [t.get_text() for t in ax.get_legend().get_texts()]
+            if ax.get_legend()
+            else None,
+            "lines": [line.get_label() for line in ax.get_lines()],
+        }
+        for ax in _plt.figure(number).axes
+    ]
+    for number in _plt.get_fignums()
+]
+with open("figures.json", "w") as _file:
+    _json.dump(_figures, _file)
+"""
+
+
+def legend_problems(figures, expected=None):
+    """What is wrong with the legends of an example's figures, or ``[]``."""
+    problems = []
+    legends = []
+    for figure in figures:
+        for axes in figure:
+            if axes["legend"] is None:
+                continue
+            legends.append(axes["legend"])
+            if len(set(axes["legend"])) < len(axes["legend"]):
+                problems.append(f"a label twice in one legend: {axes['legend']}")
+            problems += [
+                f"a label that repeats itself: {text!r}"
+                for text in axes["legend"]
+                if re.fullmatch(r"(.+) \(\1\)", text)
+            ]
+    if expected is not None and legends != expected:
+        problems.append(f"legends {legends}, expected {expected}")
+    if expected is not None:
+        # Each curve once: as many curves as legend entries, on every axes.
+        curves = [[label for a in figure for label in a["lines"]] for figure in figures]
+        entries = [
+            [text for a in figure for text in a["legend"] or []] for figure in figures
+        ]
+        if [len(c) for c in curves] != [len(e) for e in entries]:
+            problems.append(f"curves {curves} for the legend entries {entries}")
+    return problems
+
+
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda path: path.stem)
 def test_example_runs(script, tmp_path):
     assert script.stem in HELD_OUT_MINIMUM, (
@@ -37,6 +98,30 @@ def test_example_runs(script, tmp_path):
     )
     code = f"import runpy\nrunpy.run_path({str(script)!r}, run_name='__main__')\n"
     problems = held_out_problems(
-        run_alone(code, tmp_path), HELD_OUT_MINIMUM[script.stem]
+        run_alone(code + FIGURES, tmp_path), HELD_OUT_MINIMUM[script.stem]
     )
+    if not problems:
+        figures = json.loads((tmp_path / "figures.json").read_text())
+        problems = legend_problems(figures, LEGENDS.get(script.stem))
     assert not problems, "\n".join(problems)
+
+
+def test_legend_problems_are_found():
+    assert legend_problems([[{"legend": ["a", "b"], "lines": ["a", "b"]}]]) == []
+    duplicated = [[{"legend": ["a", "a"], "lines": ["a", "a"]}]]
+    assert legend_problems(duplicated) == ["a label twice in one legend: ['a', 'a']"]
+    before = [
+        {
+            "legend": ["training loss (training loss)", "x", "held-out loss"],
+            "lines": ["training loss (training loss)", "x", "held-out loss"],
+        },
+    ]
+    assert legend_problems([before], [["training loss", "validation loss"]]) == [
+        "a label that repeats itself: 'training loss (training loss)'",
+        "legends [['training loss (training loss)', 'x', 'held-out loss']], "
+        "expected [['training loss', 'validation loss']]",
+    ]
+    twice = [{"legend": ["a", "b"], "lines": ["a", "b", "_child2"]}]
+    assert legend_problems([twice], [["a", "b"]]) == [
+        "curves [['a', 'b', '_child2']] for the legend entries [['a', 'b']]"
+    ]
