@@ -44,6 +44,7 @@ from ._fixes import (
 from ._network import init_weights, input_reach, predict_outputs
 from ._training import (
     PoorFitWarning,
+    check_penalty_step,
     learned_little,
     loss_reduction,
     squared_norm,
@@ -144,7 +145,10 @@ class SigmoidMSEClassifier(
         Strength of the L2 penalty on the weights (not the biases), as in
         ``MLPClassifier``: the loss gains ``alpha / (2 Σ_j w_j) · Σ‖W‖²``, with
         ``Σ_j w_j`` the sum of the sample weights as given (``m`` without them).
-        0.0 is the notebook's unpenalized loss.
+        0.0 is the notebook's unpenalized loss. ``learning_rate · alpha`` must
+        stay below ``2 Σ_j w_j``: beyond, each epoch's penalty step would
+        amplify the weights instead of shrinking them, and ``fit`` raises a
+        ``ValueError`` naming ``alpha``.
     class_weight : dict, list of dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` (scikit-learn's
         ``compute_class_weight``): a dict ``{class: weight}`` (classes it does
@@ -562,6 +566,9 @@ class SigmoidMSEClassifier(
 
     def _train(self, batch, validation, inputs, targets, incremental):
         """Step 5: the training loop, with ``verbose`` and the callbacks per epoch."""
+        check_penalty_step(
+            self.alpha, self.learning_rate, batch.total_weight * inputs.weight_scale
+        )
         max_epochs = 1 if incremental else self.max_iter
         callback_ctx = self._begin_callbacks(inputs.X, inputs.y, max_epochs)
         # An epoch's callback context costs ~30 µs; only callbacks need one.

@@ -4,6 +4,7 @@ its own estimator runs beside ours.
 """
 
 import math
+import warnings
 
 import array_api_strict
 import numpy as np
@@ -12,9 +13,10 @@ import scipy.sparse as sp
 from sklearn.datasets import load_iris, make_classification
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
-from sklearn_sigmoid_mlp import SigmoidMSEClassifier
+from sklearn_sigmoid_mlp import PoorFitWarning, SigmoidMSEClassifier
 from sklearn_sigmoid_mlp._network import FullBatch, init_weights
 from sklearn_sigmoid_mlp._training import gradient_step, train
 
@@ -229,3 +231,51 @@ def test_gradient_step_reports_a_nan_whatever_array_holds_it(xp, where):
     grads = [xp.asarray([0.0, 0.0]) for _ in range(3)]
     grads[where] = xp.asarray([math.nan, 0.0])
     assert math.isnan(gradient_step(params, grads, 1.0, xp))
+
+
+# --- alpha ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sixty_iris_rows():
+    X, y = load_iris(return_X_y=True)
+    rows = np.random.RandomState(0).permutation(len(y))[:60]
+    return StandardScaler().fit_transform(X[rows]), y[rows]
+
+
+def test_an_alpha_whose_step_amplifies_the_weights_is_refused_naming_alpha(
+    sixty_iris_rows,
+):
+    # Each epoch multiplies every weight by 1 - 0.7·1000/60 = -10.7: the loss went
+    # 8e3 -> 3e26 in 12 epochs, and the fit returned as if on a plateau.
+    X, y = sixty_iris_rows
+    model = SigmoidMSEClassifier(random_state=0).fit(X, y)
+    before = [c.copy() for c in model.coefs_]
+    model.set_params(alpha=1000)
+    with pytest.raises(ValueError, match=r"alpha=1000 .* 171\.4") as error:
+        model.fit(X, y)
+    assert "learning_rate" in str(error.value)
+    for a, b in zip(model.coefs_, before):  # the previous model is whole
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_remedy_for_a_runaway_alpha_learns(sixty_iris_rows):
+    # The error's remedy: MLPClassifier's default alpha.
+    X, y = sixty_iris_rows
+    with pytest.raises(ValueError, match=r"MLPClassifier's default alpha=0\.0001"):
+        SigmoidMSEClassifier(alpha=1000, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = SigmoidMSEClassifier(alpha=1e-4, random_state=0).fit(X, y)
+    assert model.loss_reduction_ > 0.5 and model.score(X, y) > 0.9
+
+
+@QUIET
+def test_an_alpha_just_below_the_bound_trains_without_error(sixty_iris_rows):
+    X, y = sixty_iris_rows
+    bound = 2 * len(y) / 0.7
+    with pytest.warns(PoorFitWarning, match="alpha"):
+        model = SigmoidMSEClassifier(alpha=0.99 * bound, random_state=0).fit(X, y)
+    assert all(np.isfinite(model.loss_curve_))
+    with pytest.raises(ValueError, match="alpha"):
+        SigmoidMSEClassifier(alpha=1.01 * bound, random_state=0).fit(X, y)
