@@ -10,7 +10,7 @@ from ._persistence import skops_trusted_types
 from ._scaler import FixedScaler
 from ._training import PoorFitWarning
 
-__version__ = "0.2.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "FixedScaler",

@@ -7,6 +7,7 @@ library, a Dask cluster) in a backend chosen by the input (``_backends.py``).
 """
 
 import copy
+import functools
 import inspect
 import math
 import warnings
@@ -59,6 +60,10 @@ _FIT_IN_PROGRESS = (
     "_skl_callbacks_to_teardown",
     "_parent_callback_ctx",
 )
+
+# Where a pickle records the version of this package that wrote it, as
+# scikit-learn's ``_sklearn_version`` (not an attribute: popped on loading).
+_VERSION_KEY = "_sklearn_sigmoid_mlp_version"
 
 # The private attributes a fit commits with the public ones (``_fitted_state``):
 # whether the targets were multilabel, the loss of the best constant prediction, and
@@ -693,7 +698,23 @@ class SigmoidMSEClassifier(
         state = dict(vars(self))
         for transient in _FIT_IN_PROGRESS:
             state.pop(transient, None)
+        state[_VERSION_KEY] = _package_version()
         return state
+
+    def __setstate__(self, state):
+        """The pickled model, with the default of every parameter added since the
+        version that wrote it.
+
+        Pickles of 0.2 and 0.3 record no version and have no ``alpha`` or
+        ``class_weight``: their models were trained as these defaults train
+        (unpenalized, unweighted), and ``repr``, ``get_params``, ``clone`` and a
+        continued fit need every parameter.
+        """
+        state = dict(state)
+        state.pop(_VERSION_KEY, None)
+        for name, default in _parameter_defaults(type(self)).items():
+            state.setdefault(name, default)
+        super().__setstate__(state)
 
     # --- helpers of the steps -------------------------------------------------------
 
@@ -897,6 +918,25 @@ class SigmoidMSEClassifier(
         )
         # Numeric labels follow X to its namespace and device; strings stay NumPy.
         return labels if labels.dtype.kind in "OUS" else move_to(labels, out)
+
+
+def _package_version():
+    # Read when pickling: the package imports this module before it sets it.
+    from . import __version__
+
+    return __version__
+
+
+@functools.cache
+def _parameter_defaults(cls):
+    """``{name: default}`` of the parameters of ``cls.__init__`` (read once per
+    class: ``copy.copy`` in every prediction goes through ``__setstate__``)."""
+    signature = inspect.signature(cls.__init__)
+    return {
+        name: signature.parameters[name].default
+        for name in cls._get_param_names()
+        if signature.parameters[name].default is not inspect.Parameter.empty
+    }
 
 
 def _probabilities(out, multilabel):

@@ -4,18 +4,21 @@ its own estimator runs beside ours.
 """
 
 import math
+import pickle
 import warnings
 
 import array_api_strict
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
+import sklearn_sigmoid_mlp
 from sklearn_sigmoid_mlp import PoorFitWarning, SigmoidMSEClassifier
 from sklearn_sigmoid_mlp._network import FullBatch, init_weights
 from sklearn_sigmoid_mlp._training import gradient_step, train
@@ -279,3 +282,46 @@ def test_an_alpha_just_below_the_bound_trains_without_error(sixty_iris_rows):
     assert all(np.isfinite(model.loss_curve_))
     with pytest.raises(ValueError, match="alpha"):
         SigmoidMSEClassifier(alpha=1.01 * bound, random_state=0).fit(X, y)
+
+
+# --- pickles of older versions --------------------------------------------------------
+
+
+def test_the_version_is_that_of_this_release():
+    assert sklearn_sigmoid_mlp.__version__ == "0.4.0"
+
+
+@QUIET
+def test_a_pickle_records_the_version_it_was_written_by(three_classes):
+    X, y = three_classes
+    model = SigmoidMSEClassifier(max_iter=20, random_state=0).fit(X, y)
+    state = model.__getstate__()
+    assert state["_sklearn_sigmoid_mlp_version"] == sklearn_sigmoid_mlp.__version__
+    loaded = pickle.loads(pickle.dumps(model))
+    assert "_sklearn_sigmoid_mlp_version" not in vars(loaded)
+
+
+@QUIET
+@pytest.mark.parametrize("recorded", [None, "0.2.0"], ids=["unrecorded", "0.2.0"])
+def test_a_pickle_from_0_2_loads_with_the_defaults_of_later_parameters(
+    three_classes, monkeypatch, recorded
+):
+    X, y = three_classes
+    model = SigmoidMSEClassifier(max_iter=20, random_state=0).fit(X, y)
+    expected = model.predict_proba(X)
+    # 0.2.0 had neither parameter, and recorded no version (0.3 neither).
+    del model.alpha, model.class_weight
+    state = {k: v for k, v in model.__getstate__().items() if "version" not in k}
+    if recorded is not None:
+        state["_sklearn_sigmoid_mlp_version"] = recorded
+    monkeypatch.setattr(SigmoidMSEClassifier, "__getstate__", lambda self: state)
+    data = pickle.dumps(model)
+    monkeypatch.undo()
+    loaded = pickle.loads(data)
+    assert "alpha=" not in repr(loaded)  # the defaults: nothing to show
+    params = loaded.get_params()
+    assert params["alpha"] == 0.0 and params["class_weight"] is None
+    assert clone(loaded).get_params() == params
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    loaded.partial_fit(X, y)
+    assert len(loaded.loss_curve_) == 21
