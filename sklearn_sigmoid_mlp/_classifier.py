@@ -485,7 +485,7 @@ class SigmoidMSEClassifier(
             incremental,
         )
         with closing(batch):  # what the batch holds is released, failed fit or not
-            result = self._train(batch, validation, inputs, targets, incremental)
+            result = self._train(batch, validation, inputs, targets, incremental, X)
             state = self._fitted_state(
                 backend, batch, targets, start, result, inputs, incremental
             )
@@ -569,13 +569,19 @@ class SigmoidMSEClassifier(
             return batch, None
         return batch, _held_out_scores(backend, batch, targets, *held_out)
 
-    def _train(self, batch, validation, inputs, targets, incremental):
-        """Step 5: the training loop, with ``verbose`` and the callbacks per epoch."""
+    def _train(self, batch, validation, inputs, targets, incremental, X):
+        """Step 5: the training loop, with ``verbose`` and the callbacks per epoch.
+
+        Callbacks get the caller's ``X``, and a model that has its feature names:
+        a ``ScoringMonitor`` predicting a DataFrame sees the columns it was
+        fitted on (the checked array has no names, which a model refitted on a
+        DataFrame would warn about every epoch).
+        """
         check_penalty_step(
             self.alpha, self.learning_rate, batch.total_weight * inputs.weight_scale
         )
         max_epochs = 1 if incremental else self.max_iter
-        callback_ctx = self._begin_callbacks(inputs.X, inputs.y, max_epochs)
+        callback_ctx = self._begin_callbacks(X, inputs.y, max_epochs)
         # An epoch's callback context costs ~30 µs; only callbacks need one.
         per_epoch_callbacks = callback_ctx is not None and bool(
             getattr(self, "_skl_callbacks", None)
@@ -587,6 +593,7 @@ class SigmoidMSEClassifier(
                 _multilabel=targets.multilabel,
                 n_outputs_=targets.n_outputs,
                 n_features_in_=inputs.n_features_in,
+                feature_names_in_=inputs.feature_names_in,  # None: no names
                 # A copy of this estimator gets these: none of the previous fit's.
                 **_network_state(batch),
             )
@@ -598,10 +605,10 @@ class SigmoidMSEClassifier(
             if not per_epoch_callbacks:
                 return False
             epoch_ctx = callback_ctx.subcontext(task_name="epoch")
-            epoch_ctx.call_on_fit_task_begin(estimator=self, X=inputs.X, y=inputs.y)
+            epoch_ctx.call_on_fit_task_begin(estimator=self, X=X, y=inputs.y)
             return epoch_ctx.call_on_fit_task_end(
                 estimator=self,
-                X=inputs.X,
+                X=X,
                 y=inputs.y,
                 reconstruction_attributes=fitted_so_far,
             )
@@ -622,7 +629,7 @@ class SigmoidMSEClassifier(
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_end(
                 estimator=self,
-                X=inputs.X,
+                X=X,
                 y=inputs.y,
                 reconstruction_attributes=fitted_so_far,
             )

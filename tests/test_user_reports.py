@@ -325,3 +325,25 @@ def test_a_pickle_from_0_2_loads_with_the_defaults_of_later_parameters(
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
     loaded.partial_fit(X, y)
     assert len(loaded.loss_curve_) == 21
+
+
+# --- callbacks ------------------------------------------------------------------------
+
+
+@QUIET
+def test_scoring_monitor_on_a_dataframe_fitted_twice_gives_no_feature_name_warning():
+    callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = SigmoidMSEClassifier(max_iter=8, tol=0, random_state=0)
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    model.set_callbacks(monitor)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X / 8, y)
+        model.fit(X / 8, y)
+        model.fit(X.to_numpy() / 8, y)  # then without names
+    assert not [w for w in caught if "feature names" in str(w.message)]
+    scores = monitor.get_logs().data_as_pandas  # the last fit's
+    assert scores["accuracy"].iloc[-1] == pytest.approx(
+        model.score(X.to_numpy() / 8, y)
+    )
