@@ -25,7 +25,7 @@ from sklearn.utils.sparsefuncs import min_max_axis
 
 from ._arrays import namespace_of
 from ._fixes import _convert_to_numpy, array_device, get_chunk_n_rows
-from ._threads import ONE_BLAS_THREAD, available_threads, run_concurrently
+from ._threads import ColumnThreads, available_threads, on_this_thread
 from ._training import Batch
 
 # Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is
@@ -35,18 +35,6 @@ from ._training import Batch
 # (in MiB) can only lower it further.
 _BLOCK_TARGET_MIB = 8.0
 _MIN_BLOCK_ROWS = 64
-
-# From this many multiply-adds per epoch (rows × Σ n_in·n_out), a fit splits its
-# rows between threads (one BLAS thread each); below, one thread does all, on one
-# BLAS thread. Measured (benchmarks/bench_epoch.py --shape crossover, 2-core AMD
-# EPYC, OpenBLAS 0.3.31, two runs): two threads give 0.56-0.69× the speed of one
-# at 2e6 (digits), 1.00-1.04× at 5e6, 0.94-1.11× at 1.0e7 (128 rows of 784
-# features), 1.40-1.42× at 8.9e6 (8000 rows of 64) and 1.15-1.32× at 2e7: the
-# crossover lies between 5e6 and 1e7.
-THREADED_MIN_MACS = 10_000_000
-
-
-_THREADED_MIN_MACS = 10_000_000
 
 
 def init_weights(layer_sizes, random_state, dtype=np.float64):
@@ -161,7 +149,7 @@ def _input_gradient(delta, X, out, in_place):
         out[...] = delta @ X
 
 
-def forward(X, weights, biases, buffers=None, xp=np):
+def forward(X, weights, biases, buffers=None, xp=np, split=on_this_thread):
     """Forward pass: the sigmoid activations of every layer for the rows of ``X``.
 
     Activations are stored units × rows (the notebook's ``W · Xᵀ`` orientation), so
@@ -178,6 +166,10 @@ def forward(X, weights, biases, buffers=None, xp=np):
         NumPy buffers of shape ``(n_out_l, n_rows)``, one per layer, written in
         place. Without them, new arrays are allocated (array API standard).
     xp : namespace, default=numpy
+    split : callable, default=on_this_thread
+        ``split(step, n_columns, n_entries)`` applies an in-place elementwise
+        ``step`` to column ranges (:meth:`~._threads.ColumnThreads.split`): the
+        products run on the calling thread, the sigmoids on the split.
 
     Returns
     -------
@@ -194,8 +186,16 @@ def forward(X, weights, biases, buffers=None, xp=np):
             z = np.matmul(weight, activations[-1], out=out)
         else:
             z = weight @ activations[-1]
-        activations.append(sigmoid(z, bias, in_place=in_place, xp=xp))
+        if in_place:
+            split(partial(_sigmoid_columns, z, bias), z.shape[1], z.size)
+            activations.append(z)
+        else:
+            activations.append(sigmoid(z, bias, xp=xp))
     return activations
+
+
+def _sigmoid_columns(z, bias, columns):
+    sigmoid(z[:, columns], bias, in_place=True)
 
 
 def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
@@ -269,19 +269,37 @@ def _row_sums(delta, out, xp):
         out[...] = xp.sum(delta, axis=1)
 
 
-def _hidden_delta(weight, delta, a_prev, scratch, xp):
+def _hidden_delta(weight, delta, a_prev, scratch, xp, split):
     """``(weightᵀ @ delta) · a · (1 - a)``: in place on ``a_prev`` given NumPy
-    ``scratch``, else allocated."""
+    ``scratch`` (the product on the calling thread, the rest on ``split``), else
+    allocated."""
     if scratch is None:
         return (weight.T @ delta) * a_prev * (1 - a_prev)
     hidden = _view(scratch, a_prev.shape)
     np.matmul(weight.T, delta, out=hidden)
-    hidden *= a_prev
-    np.subtract(1, a_prev, out=a_prev)
-    return np.multiply(hidden, a_prev, out=a_prev)
+    split(partial(_times_derivative, hidden, a_prev), a_prev.shape[1], a_prev.size)
+    return a_prev
 
 
-def backward(X, weights, activations, delta, grads, bias_grads, scratch=None, xp=np):
+def _times_derivative(hidden, a, columns):
+    """``a ← hidden · a · (1 - a)`` on ``columns``: the sigmoid's derivative."""
+    hidden, a = hidden[:, columns], a[:, columns]
+    hidden *= a
+    np.subtract(1, a, out=a)
+    np.multiply(hidden, a, out=a)
+
+
+def backward(
+    X,
+    weights,
+    activations,
+    delta,
+    grads,
+    bias_grads,
+    scratch=None,
+    xp=np,
+    split=on_this_thread,
+):
     """Backward pass: gradient sums of a block of rows, given the output delta.
 
     Hidden deltas are back-propagated through ``weights`` as they are now, i.e.
@@ -304,6 +322,8 @@ def backward(X, weights, activations, delta, grads, bias_grads, scratch=None, xp
         NumPy buffer with room for the largest hidden delta: every step then
         writes in place. Without it, the same steps allocate their results.
     xp : namespace, default=numpy
+    split : callable, default=on_this_thread
+        Where the hidden deltas' elementwise steps run (see :func:`forward`).
     """
     in_place = scratch is not None
     for layer in range(len(weights) - 1, -1, -1):
@@ -316,7 +336,7 @@ def backward(X, weights, activations, delta, grads, bias_grads, scratch=None, xp
         _row_sums(delta, bias_grads[layer], xp)
         if layer > 0:
             a_prev = activations[layer - 1]
-            delta = _hidden_delta(weights[layer], delta, a_prev, scratch, xp)
+            delta = _hidden_delta(weights[layer], delta, a_prev, scratch, xp, split)
 
 
 def block_rows(n_samples, row_bytes):
@@ -335,23 +355,6 @@ def block_rows(n_samples, row_bytes):
     target = max(_MIN_BLOCK_ROWS, int(_BLOCK_TARGET_MIB * 2**20) // max(row_bytes, 1))
     budget = get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
     return int(max(1, min(n_samples, target, budget)))
-
-
-def threads_for(n_samples, layer_sizes, xp=np):
-    """How many threads sum an epoch: 1 below :data:`THREADED_MIN_MACS`
-    multiply-adds per epoch, else as many as the process may use
-    (:func:`~._threads.available_threads`), with at least one block of rows
-    each. Other array libraries run their own threads: 1.
-
-    Examples
-    --------
-    >>> threads_for(1797, [64, 15, 10])  # digits: 2e6 multiply-adds
-    1
-    """
-    macs = n_samples * sum(n_in * n_out for n_in, n_out in pairwise(layer_sizes))
-    if xp is not np or macs < THREADED_MIN_MACS:
-        return 1
-    return max(1, min(available_threads(), n_samples // _MIN_BLOCK_ROWS))
 
 
 def _view(buffer, shape):
@@ -397,29 +400,51 @@ class _Sums:
             total += part
 
 
+@dataclass(frozen=True)
+class FlatParameters:
+    """A copy of the weights and biases in one flat NumPy buffer, weights first:
+    what a gradient step updates, and checks, in one operation each. Gradient
+    sums (:class:`_Sums`) have the same layout."""
+
+    flat: np.ndarray
+    weights: list
+    biases: list
+
+    @classmethod
+    def copy_of(cls, weights, biases):
+        flat, views = _packed([*weights, *biases], weights[0].dtype)
+        return cls(flat, views[: len(weights)], views[len(weights) :])
+
+    @property
+    def penalized(self):
+        """The weights (not the biases), which the L2 penalty applies to."""
+        return self.flat[: sum(w.size for w in self.weights)]
+
+
 @dataclass
-class _Share:
-    """One thread's rows ``start:stop`` and the buffers it sums them with.
+class _Buffers:
+    """NumPy buffers for one block of rows: every layer's activations, the
+    output delta, room for the largest hidden delta and, for class codes, their
+    one-hot rows."""
 
-    NumPy only: ``activations``, ``delta``, ``scratch`` hold one block; ``totals``
-    receives the share's gradient sums (the batch's own for the first share),
-    ``block`` a later block's before they are added. Other array libraries
-    allocate as they go: those are None but ``totals`` and ``block``.
-    """
-
-    start: int
-    stop: int
-    totals: _Sums = None
-    block: _Sums = None
-    activations: list = None
-    delta: np.ndarray = None
-    scratch: np.ndarray = None
+    activations: list
+    delta: np.ndarray
+    scratch: np.ndarray
     one_hot: np.ndarray = None
 
-    def buffers(self, rows):
-        """The block buffers, as views of ``rows`` columns."""
-        if self.activations is None:
-            return None, None
+    @classmethod
+    def for_rows(cls, rows, widths, dtype, one_hot):
+        buffers = cls(
+            activations=[np.empty((w, rows), dtype) for w in widths],
+            delta=np.empty((widths[-1], rows), dtype),
+            scratch=np.empty((max(widths[:-1], default=0), rows), dtype),
+        )
+        if one_hot:
+            buffers.one_hot = np.zeros((widths[-1], rows), dtype)
+        return buffers
+
+    def views(self, rows):
+        """The activation and delta buffers, as views of ``rows`` columns."""
         if rows == self.delta.shape[1]:
             return self.activations, self.delta
         acts = [_view(a, (a.shape[0], rows)) for a in self.activations]
@@ -429,12 +454,13 @@ class _Share:
 class FullBatch(Batch):
     """Loss and gradient sums over all rows, computed block by block.
 
-    The rows are split into as many contiguous shares as threads sum them (see
-    :func:`threads_for`); each share is walked in blocks, with buffers allocated
-    once, so memory stays flat in ``n_samples``. The shares' sums are added in
-    share order, so a given thread count gives bitwise the same sums every run;
-    the result does not depend on the block size or thread count beyond float
-    rounding.
+    The rows are walked in blocks, with buffers allocated once, so memory stays
+    flat in ``n_samples``. The matrix products run on the calling thread (and
+    BLAS's own threads, as many as the process has); the elementwise steps on
+    many entries are split between ``n_threads`` threads
+    (:class:`~._threads.ColumnThreads`), which changes no bit of the result.
+    Blocks are summed in row order, so the sums are the same every run; they do
+    not depend on the block size beyond float rounding.
 
     Parameters
     ----------
@@ -458,7 +484,12 @@ class FullBatch(Batch):
         Keep the network's outputs of the last :meth:`evaluate` in ``outputs``
         (a hold-out set's score needs them: no second forward pass).
     n_threads : int, optional
-        Threads that sum an epoch; by default from :func:`threads_for`.
+        Threads that share an epoch's elementwise steps; by default
+        :func:`~._threads.available_threads` for NumPy, else 1.
+    copy_params : bool, default=True
+        False (NumPy, trainable): sum gradients for ``weights`` and ``biases``
+        as given, which the caller updates (views of one buffer shared by the
+        batches of several row blocks); ``params`` is then None.
 
     Attributes
     ----------
@@ -476,7 +507,7 @@ class FullBatch(Batch):
     outputs : ndarray of shape (n_samples, n_outputs) or None
         With ``keep_outputs``: ``f(X)`` as of the last :meth:`evaluate`.
     n_threads : int
-        Threads that sum an epoch (one share of the rows each).
+        Threads that share an epoch's elementwise steps.
     """
 
     def __init__(
@@ -491,6 +522,7 @@ class FullBatch(Batch):
         trainable=True,
         keep_outputs=False,
         n_threads=None,
+        copy_params=True,
     ):
         self.X, self.targets, self.sample_weight = X, targets, sample_weight
         self.xp = xp = namespace_of(X)
@@ -500,12 +532,24 @@ class FullBatch(Batch):
         )
         sizes = [X.shape[1], *(w.shape[0] for w in weights)]
         if n_threads is None:
-            n_threads = threads_for(n_samples, sizes, xp)
+            # Other array libraries run their own threads.
+            n_threads = available_threads() if xp is np else 1
         self.n_threads = n_threads
         self.block_size = block_size or self._default_block_size(n_samples, weights)
-        self._set_params(weights, biases, trainable)
-        bounds = [n_samples * i // n_threads for i in range(n_threads + 1)]
-        self._shares = [self._share(*rows, trainable) for rows in pairwise(bounds)]
+        self._set_params(weights, biases, trainable, copy_params)
+        self._buffers = None
+        one_block = self.block_size >= n_samples
+        if xp is np:
+            one_hot = targets.ndim == 1 and sizes[-1] > 1
+            rows = min(self.block_size, n_samples)
+            self._buffers = _Buffers.for_rows(
+                rows, sizes[1:], weights[0].dtype, one_hot
+            )
+            if one_hot and one_block:  # encoded once
+                self._buffers.one_hot[targets, np.arange(rows)] = 1
+        self._block_sums = None
+        if trainable and not one_block:
+            self._block_sums = _Sums.like(self.weights, self.biases, xp)
         self.outputs = None
         if keep_outputs:
             shape, dtype = (n_samples, sizes[-1]), weights[0].dtype
@@ -526,11 +570,9 @@ class FullBatch(Batch):
         if self.xp is not np:
             # Accelerators want few, large blocks: only working_memory bounds them.
             return get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
-        # The threads' blocks share the target and working_memory.
-        share_rows = -(-n_samples // self.n_threads)
-        return block_rows(share_rows, row_bytes * self.n_threads)
+        return block_rows(n_samples, row_bytes)
 
-    def _set_params(self, weights, biases, trainable):
+    def _set_params(self, weights, biases, trainable, copy_params):
         """The parameters (one flat NumPy copy when trained) and their sums."""
         self.weights, self.biases = list(weights), list(biases)
         self.params = self.param_grads = self.grads = self.bias_grads = None
@@ -538,51 +580,24 @@ class FullBatch(Batch):
         self._sums = None
         if not trainable:
             return
-        xp, n_layers = self.xp, len(weights)
+        xp = self.xp
         self._sums = _Sums.like(weights, biases, xp)
         self.param_grads = self._sums.arrays
         self.grads, self.bias_grads = self._sums.grads, self._sums.bias_grads
-        if xp is np:
-            flat, views = _packed([*weights, *biases], weights[0].dtype)
-            self.params = [flat]
-            self.weights, self.biases = views[:n_layers], views[n_layers:]
-            n_weights = sum(w.size for w in weights)  # the weights come first
-            self.penalized = [flat[:n_weights]]
-            self.penalized_grads = [self.param_grads[0][:n_weights]]
-        else:
+        if xp is not np:
             self.params = self.weights + self.biases
             self.penalized, self.penalized_grads = self.weights, self.grads
-
-    def _share(self, start, stop, trainable):
-        """One thread's rows and buffers (the first share sums into the batch's)."""
-        xp, weights = self.xp, self.weights
-        share = _Share(start, stop)
-        if trainable:
-            first = start == 0
-            share.totals = self._sums if first else _Sums.like(weights, self.biases, xp)
-            if stop - start > self.block_size:
-                share.block = _Sums.like(weights, self.biases, xp)
-        if xp is not np:
-            return share
-        dtype, rows = weights[0].dtype, min(self.block_size, stop - start)
-        widths = [w.shape[0] for w in weights]
-        share.activations = [np.empty((w, rows), dtype) for w in widths]
-        share.delta = np.empty((widths[-1], rows), dtype)
-        share.scratch = np.empty((max(widths[:-1], default=0), rows), dtype)
-        if self.targets.ndim == 1 and widths[-1] > 1:
-            share.one_hot = np.zeros((widths[-1], rows), dtype)
-            if rows == stop - start:  # one block: encoded once
-                share.one_hot[self.targets[start:stop], np.arange(rows)] = 1
-        return share
-
-    def blas_threads(self):
-        """The BLAS thread context for training on this batch: one BLAS thread
-        for each of the fit's threads (:data:`~._threads.ONE_BLAS_THREAD`);
-        other array libraries manage their own."""
-        return ONE_BLAS_THREAD.held() if self.xp is np else nullcontext()
+        elif copy_params:
+            flat = FlatParameters.copy_of(weights, biases)
+            self.params, self.penalized = [flat.flat], [flat.penalized]
+            self.weights, self.biases = flat.weights, flat.biases
+            self.penalized_grads = [self._sums.arrays[0][: flat.penalized.size]]
 
     def close(self):
         """Nothing to release early: the buffers go with this object."""
+
+    def blas_threads(self):  # TEMPORARY: removed with Batch.blas_threads
+        return nullcontext()
 
     def prior_loss(self):
         """Loss of the best constant prediction (see :func:`constant_loss`)."""
@@ -600,45 +615,46 @@ class FullBatch(Batch):
         sigmoid (correctly) or makes the result non-finite, which the training loop
         turns into a clear error.
         """
-        tasks = [partial(self._sum_share, s, need_grad) for s in self._shares]
-        errors = run_concurrently(tasks) if len(tasks) > 1 else [tasks[0]()]
-        if need_grad:
-            for share in self._shares[1:]:  # in share order: the same sums each run
-                self._sums.add(share.totals)
-        return sum(errors)
-
-    def _sum_share(self, share, need_grad):
         squared_error = 0.0
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        n_samples = self.X.shape[0]
+        if need_grad and n_samples == 0:  # no block writes the sums
+            for array in self._sums.arrays:
+                array[...] = 0
+        with (
+            ColumnThreads(self.n_threads) as threads,
+            np.errstate(over="ignore", under="ignore", invalid="ignore"),
+        ):
             # Not gen_batches: its parameter validation costs microseconds a call.
-            for start in range(share.start, share.stop, self.block_size):
-                stop = min(start + self.block_size, share.stop)
-                first = start == share.start
-                sums = share.totals if first else share.block
-                squared_error += self._sum_block(
-                    share, start, stop, sums if need_grad else None
-                )
-                if need_grad and not first:
-                    share.totals.add(share.block)
+            for start in range(0, n_samples, self.block_size):
+                stop = min(start + self.block_size, n_samples)
+                sums = None
+                if need_grad:
+                    sums = self._sums if start == 0 else self._block_sums
+                squared_error += self._sum_block(start, stop, sums, threads.split)
+                if need_grad and start > 0:
+                    self._sums.add(self._block_sums)
         return squared_error
 
-    def _sum_block(self, share, start, stop, sums):
+    def _sum_block(self, start, stop, sums, split):
         """``Σ w ‖f - y‖²`` of rows ``start:stop``; their gradient sums into
         ``sums`` unless it is None."""
         X = self.X if stop - start == self.X.shape[0] else self.X[start:stop]
-        buffers, delta = share.buffers(stop - start)
-        acts = forward(X, self.weights, self.biases, buffers, self.xp)
+        buffers = delta = scratch = None
+        if self._buffers is not None:
+            buffers, delta = self._buffers.views(stop - start)
+            scratch = self._buffers.scratch
+        acts = forward(X, self.weights, self.biases, buffers, self.xp, split)
         if self.outputs is not None:
             self.outputs[start:stop, ...] = acts[-1].T
         weight = None if self.sample_weight is None else self.sample_weight[start:stop]
-        targets = self._block_targets(share, start, stop)
+        targets = self._block_targets(start, stop)
         error, delta = output_delta(acts[-1], targets, delta, weight, self.xp)
         if sums is not None:
             grads = (sums.grads, sums.bias_grads)
-            backward(X, self.weights, acts, delta, *grads, share.scratch, self.xp)
+            backward(X, self.weights, acts, delta, *grads, scratch, self.xp, split)
         return error
 
-    def _block_targets(self, share, start, stop):
+    def _block_targets(self, start, stop):
         """0/1 targets of rows ``start:stop``, units × rows."""
         if self.targets.ndim == 2:
             return self.targets[:, start:stop]
@@ -648,9 +664,10 @@ class FullBatch(Batch):
             return codes[None, :] if xp is np else xp.astype(codes[None, :], dtype)
         if xp is not np:
             return xp.astype(self._units == codes[None, :], dtype)
-        if share.one_hot.shape[1] == share.stop - share.start:
-            return share.one_hot  # encoded once
-        one_hot = _view(share.one_hot, (share.one_hot.shape[0], stop - start))
+        one_hot = self._buffers.one_hot
+        if one_hot.shape[1] == self.X.shape[0]:
+            return one_hot  # encoded once
+        one_hot = _view(one_hot, (one_hot.shape[0], stop - start))
         one_hot.fill(0)
         one_hot[codes, np.arange(stop - start)] = 1
         return one_hot

@@ -1,19 +1,28 @@
-"""How many threads a fit may use, and the one BLAS thread each of them runs on.
+"""How many threads a fit may use (asked of the caller, never taken), and the
+threads that share an epoch's elementwise work.
 
-A fit on NumPy input runs its matrix products on one BLAS thread per thread of its
-own: small fits on one thread, large ones on as many threads as the process may
-use, each taking a share of the rows (``_network.FullBatch``). Nothing here changes
-a process-wide setting for longer than a fit, whatever runs beside it.
+A fit's matrix products run on the BLAS threads the process has, from the thread
+that runs the fit; its elementwise steps on many entries (sigmoids, deltas) are
+split between as many threads as the caller allows (``_network.FullBatch``).
+Nothing here changes a process-wide setting: OpenBLAS has one thread count for
+the whole process (threadpoolctl issue 205), which only one thread at a time may
+change (threadpoolctl >= 3.8), so a fit that lowered it would slow everything
+else the process runs meanwhile, and lose its limit to whichever thread holds
+control.
 """
 
-import threading
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from itertools import pairwise
 
 from joblib import cpu_count
 from threadpoolctl import ThreadpoolController
 
-from ._fixes import active_joblib_n_jobs, release_blas_control, take_blas_control_from
+from ._fixes import active_joblib_n_jobs
+
+# Below this many entries, an elementwise step runs on the calling thread: handing
+# it to another thread costs more than it saves (tens of microseconds).
+MIN_SPLIT_ENTRIES = 1 << 16
 
 
 @cache
@@ -22,8 +31,14 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def _blas_thread_count():
-    """The BLAS thread count in force now (the largest over BLAS libraries)."""
+def blas_thread_count():
+    """The BLAS thread count the process has now (the largest over BLAS
+    libraries; 1 when no BLAS is found).
+
+    It is the caller's: ``threadpool_limits``, ``OPENBLAS_NUM_THREADS``, or
+    joblib's ``inner_max_num_threads`` in its worker processes set it. This
+    package only reads it.
+    """
     counts = [
         lib.num_threads
         for lib in _blas_controller().lib_controllers
@@ -32,68 +47,14 @@ def _blas_thread_count():
     return max(counts, default=1)
 
 
-class _SharedBlasLimit:
-    """The one owner of the process-wide "one BLAS thread" limit of fits.
-
-    OpenBLAS (with pthreads) has one thread count for the whole process, so a limit
-    set and restored by each fit leaks when fits overlap in threads: the second fit
-    saves the first one's limit and restores it last (threadpoolctl issue 205).
-    Here the first fit to need the limit sets it, later ones join, and the last one
-    to leave restores what the process had before the first -- under a lock, so any
-    interleaving of fits leaves the process as it was found. The thread that set
-    the limit may not be the one that restores it: control of OpenBLAS's limit
-    (threadpoolctl >= 3.8 gives it to one thread at a time) passes from the first
-    to the last, and is handed back at the end.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._limiter = self._setter = None
-        self._outer_count = None
-
-    @contextmanager
-    def held(self):
-        """One BLAS thread for the whole process while any holder is inside."""
-        with self._lock:
-            if self._holders == 0:
-                self._outer_count = _blas_thread_count()
-                self._limiter = _blas_controller().limit(limits=1, user_api="blas")
-                self._setter = threading.current_thread()
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0:
-                    take_blas_control_from(self._setter)
-                    self._limiter.restore_original_limits()
-                    release_blas_control()
-                    self._limiter = self._setter = self._outer_count = None
-
-    def outer_count(self):
-        """The BLAS thread count the process has outside fits: the caller's.
-
-        While a fit holds the limit, what BLAS reports is this module's 1, not
-        a limit anyone asked for.
-        """
-        with self._lock:
-            return _blas_thread_count() if self._holders == 0 else self._outer_count
-
-
-ONE_BLAS_THREAD = _SharedBlasLimit()
-
-
 def available_threads():
     """How many threads a fit may use: asked, not taken.
 
     The cores this process may run on (``joblib.cpu_count``: CPU affinity and
     cgroup quotas), bounded by the BLAS thread count the caller allows
-    (``threadpool_limits``, ``OPENBLAS_NUM_THREADS``, joblib's
-    ``inner_max_num_threads`` in its worker processes) and by joblib's
-    ``parallel_config(n_jobs=...)`` when one is active (inside a joblib worker
-    thread, whose nested calls joblib runs sequentially: one).
+    (:func:`blas_thread_count`) and by joblib's ``parallel_config(n_jobs=...)``
+    when one is active (inside a joblib worker thread, whose nested calls joblib
+    runs sequentially: one).
 
     Returns
     -------
@@ -107,39 +68,67 @@ def available_threads():
     ...     available_threads()
     1
     """
-    limits = [cpu_count(), ONE_BLAS_THREAD.outer_count()]
+    limits = [cpu_count(), blas_thread_count()]
     joblib_n_jobs = active_joblib_n_jobs()
     if joblib_n_jobs is not None:
         limits.append(joblib_n_jobs)
     return max(1, min(limits))
 
 
-def run_concurrently(tasks):
-    """Call each of ``tasks`` (no arguments) at once, each on its own thread.
+def on_this_thread(step, n_columns, n_entries=0):
+    """Apply ``step`` to every column at once, on the calling thread.
 
-    The first runs on the calling thread, the others on new threads that end
-    before this returns (nothing lingers between epochs or after a fit). Results
-    come back in the order of ``tasks``; the first exception raised, in that
-    order, is raised once every task has finished.
+    ``step(columns)`` takes a ``slice``; this is :meth:`ColumnThreads.split` for
+    a single thread.
     """
-    results = [None] * len(tasks)
-    errors = [None] * len(tasks)
+    step(slice(None))
 
-    def run(index):
+
+class ColumnThreads:
+    """``n_threads`` threads (the caller's among them) that apply an elementwise
+    step to contiguous ranges of columns at once.
+
+    Used as a context manager: the other threads start with the first split and
+    end on exit (nothing lingers between epochs or after a fit). Elementwise steps
+    give the same bits whichever thread computes an entry, so the split changes
+    speed only.
+    """
+
+    def __init__(self, n_threads):
+        self.n_threads = n_threads
+        self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def split(self, step, n_columns, n_entries):
+        """Apply ``step`` to ``n_columns`` columns, a contiguous range per thread.
+
+        ``step(columns)`` takes a ``slice`` of columns and writes its results in
+        place. With fewer than :data:`MIN_SPLIT_ENTRIES` entries (``n_entries``),
+        the calling thread does all. The first exception raised, in range order,
+        is raised once every range is done.
+        """
+        n_threads = self.n_threads
+        if n_threads == 1 or n_entries < MIN_SPLIT_ENTRIES:
+            step(slice(None))
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                n_threads - 1, thread_name_prefix="sklearn-sigmoid-mlp"
+            )
+        bounds = [n_columns * i // n_threads for i in range(n_threads + 1)]
+        ranges = [slice(lo, hi) for lo, hi in pairwise(bounds)]
+        futures = [self._pool.submit(step, columns) for columns in ranges[1:]]
         try:
-            results[index] = tasks[index]()
-        except BaseException as exc:  # re-raised on the calling thread below
-            errors[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(1, len(tasks))]
-    for thread in threads:
-        thread.start()
-    try:
-        run(0)
-    finally:
-        for thread in threads:
-            thread.join()
-    for error in errors:
-        if error is not None:
-            raise error
-    return results
+            step(ranges[0])
+        finally:
+            errors = [future.exception() for future in futures]  # waits for each
+        for error in errors:
+            if error is not None:
+                raise error

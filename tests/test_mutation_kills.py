@@ -10,7 +10,6 @@ import scipy.sparse as sp
 from sklearn import config_context
 from sklearn.datasets import load_digits, make_classification
 from sklearn.model_selection import train_test_split
-from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_sigmoid_mlp import FixedScaler, PoorFitWarning, SigmoidMSEClassifier
 from sklearn_sigmoid_mlp._diagnosis import (
@@ -20,28 +19,9 @@ from sklearn_sigmoid_mlp._diagnosis import (
     saturated_share,
 )
 from sklearn_sigmoid_mlp._network import block_rows, init_weights
-from sklearn_sigmoid_mlp._threads import _SharedBlasLimit
 from sklearn_sigmoid_mlp._training import MIN_LOSS_REDUCTION, learned_little, train
 
-
-def _blas_threads():
-    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
-
-
 # --- _network.py ------------------------------------------------------------------
-
-
-def test_a_holder_joining_a_held_limit_does_not_leak_it():
-    # The first holder sets the limit, later ones join; the last one out restores
-    # what the process had before the first (here a known count of 2).
-    shared = _SharedBlasLimit()
-    with threadpool_limits(limits=2, user_api="blas"):
-        assert _blas_threads() == {2}
-        with shared.held():
-            with shared.held():
-                assert _blas_threads() == {1}
-            assert _blas_threads() == {1}
-        assert _blas_threads() == {2}
 
 
 def test_row_blocks_never_exceed_working_memory():

@@ -88,22 +88,23 @@ def test_sigmoid_in_place_leaves_float32():
     np.testing.assert_allclose(z, expected, rtol=1e-6)
 
 
-def test_small_epochs_run_on_one_thread_large_ones_on_every_allowed_thread():
-    from joblib import parallel_config
+def test_a_batch_shares_its_elementwise_work_with_every_allowed_thread():
+    from joblib import cpu_count, parallel_config
     from threadpoolctl import threadpool_limits
 
-    from sklearn_sigmoid_mlp._network import THREADED_MIN_MACS, threads_for
-
+    X, targets, weights, biases = _large_batch_inputs("codes")
+    with threadpool_limits(limits=cpu_count(), user_api="blas"):
+        assert FullBatch(X, targets, weights, biases).n_threads == cpu_count()
     with threadpool_limits(limits=2, user_api="blas"):
-        assert threads_for(1797, [64, 15, 10]) == 1  # digits: 2e6 multiply-adds
-        assert threads_for(60_000, [784, 100, 10]) == 2
-        # At the threshold exactly: threads; one multiply-add below: one thread.
-        assert threads_for(THREADED_MIN_MACS // 100, [100, 1]) == 2
-        assert threads_for(THREADED_MIN_MACS // 100 - 1, [100, 1]) == 1
+        assert FullBatch(X, targets, weights, biases).n_threads == min(2, cpu_count())
         with parallel_config(n_jobs=1):
-            assert threads_for(60_000, [784, 100, 10]) == 1
+            assert FullBatch(X, targets, weights, biases).n_threads == 1
+        with parallel_config(n_jobs=-1):
+            assert FullBatch(X, targets, weights, biases).n_threads == min(
+                2, cpu_count()
+            )
     with threadpool_limits(limits=1, user_api="blas"):
-        assert threads_for(60_000, [784, 100, 10]) == 1
+        assert FullBatch(X, targets, weights, biases).n_threads == 1
 
 
 def _large_batch_inputs(targets_kind, seed=0):
@@ -115,50 +116,60 @@ def _large_batch_inputs(targets_kind, seed=0):
     return X, targets, weights, biases
 
 
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Split every elementwise step, however small, between the threads."""
+    from sklearn_sigmoid_mlp import _threads
+
+    monkeypatch.setattr(_threads, "MIN_SPLIT_ENTRIES", 0)
+
+
 @pytest.mark.parametrize("n_threads", [2, 3])
 @pytest.mark.parametrize("targets_kind", ["codes", "indicators"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_threads_sum_what_one_thread_sums(n_threads, targets_kind, weighted):
-    X, targets, weights, biases = _large_batch_inputs(targets_kind)
+@pytest.mark.parametrize("hidden", [(12,), (12, 7)])
+def test_threads_change_no_bit_of_the_sums(
+    n_threads, targets_kind, weighted, hidden, split_everything
+):
+    X, targets, _, _ = _large_batch_inputs(targets_kind)
+    weights, biases = init_weights([30, *hidden, 4], np.random.RandomState(2))
     sample_weight = np.random.RandomState(1).rand(700) if weighted else None
     batches = [
-        FullBatch(X, targets, weights, biases, sample_weight, n_threads=n, block_size=5)
+        FullBatch(
+            X, targets, weights, biases, sample_weight, n_threads=n, block_size=50
+        )
         for n in (1, n_threads)
     ]
     one, many = (batch.evaluate() for batch in batches)
     assert batches[1].n_threads == n_threads
-    assert many == pytest.approx(one, rel=1e-12)
+    assert many == one
     for a, b in zip(batches[0].param_grads, batches[1].param_grads):
-        np.testing.assert_allclose(b, a, rtol=1e-11, atol=1e-13)
+        assert np.array_equal(a, b)
 
 
-def test_threaded_sums_are_bitwise_the_same_every_run():
-    X, targets, weights, biases = _large_batch_inputs("codes")
-    runs = []
-    for _ in range(3):
-        batch = FullBatch(X, targets, weights, biases, n_threads=3, block_size=40)
-        runs.append((batch.evaluate(), batch.param_grads[0].tobytes()))
-    assert runs[0] == runs[1] == runs[2]
+def test_a_split_runs_every_range_and_raises_the_first_error_after_all_end():
+    import time
 
+    from sklearn_sigmoid_mlp._threads import ColumnThreads
 
-def test_an_error_in_a_thread_is_raised_after_every_thread_ends():
-    from sklearn_sigmoid_mlp._threads import run_concurrently
+    done = []
 
-    finished = []
-
-    def slow():
-        import time
-
+    def step(columns):
+        if columns.start == 0:
+            raise ValueError("first")
         time.sleep(0.05)
-        finished.append("slow")
+        done.append(columns)
+        if columns.start == 4:
+            raise ValueError("second")
 
-    def failing():
-        raise ValueError("boom")
-
-    with pytest.raises(ValueError, match="boom"):
-        run_concurrently([failing, slow, slow])
-    assert finished == ["slow", "slow"]
-    assert run_concurrently([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+    with ColumnThreads(3) as threads:
+        with pytest.raises(ValueError, match="first"):
+            threads.split(step, 6, n_entries=10**6)
+        assert sorted(c.start for c in done) == [2, 4]
+        # Few entries: the calling thread does all, in one call.
+        calls = []
+        threads.split(calls.append, 6, n_entries=10)
+        assert calls == [slice(None)]
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
@@ -180,30 +191,3 @@ def test_input_reach_is_the_largest_absolute_row_sum():
     rng = np.random.RandomState(0)
     weight = rng.normal(size=(37, 70_000))  # several units per chunk
     assert input_reach(weight) == pytest.approx(np.abs(weight).sum(axis=1).max())
-
-
-def test_threads_follow_joblib_parallel_config_and_leave_each_a_block():
-    from joblib import cpu_count, parallel_config
-    from threadpoolctl import threadpool_limits
-
-    from sklearn_sigmoid_mlp._network import threads_for
-
-    with threadpool_limits(limits=cpu_count(), user_api="blas"):
-        with parallel_config(n_jobs=-1):
-            assert threads_for(60_000, [784, 100, 10]) == cpu_count()
-        with parallel_config(n_jobs=2):
-            assert threads_for(60_000, [784, 100, 10]) == min(2, cpu_count())
-        # 127 rows cannot give two threads a block of 64 rows each.
-        assert threads_for(127, [100_000, 100, 10]) == 1
-        assert threads_for(128, [100_000, 100, 10]) == min(2, cpu_count())
-
-
-def test_threads_share_the_block_budget():
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200_000, 50))
-    y = rng.randint(10, size=200_000)
-    weights, biases = init_weights([50, 100, 10], rng)
-    one, two = (
-        FullBatch(X, y, weights, biases, n_threads=n).block_size for n in (1, 2)
-    )
-    assert two * 2 == pytest.approx(one, abs=2)

@@ -16,7 +16,7 @@ from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklearn_sigmoid_mlp import SigmoidMSEClassifier, _network
+from sklearn_sigmoid_mlp import SigmoidMSEClassifier, _network, _threads
 
 
 def _thread_counts():
@@ -130,63 +130,78 @@ def test_grid_search_on_the_threading_backend(small):
         assert (after[0], after[1], after[3]) == (before[0], before[1], before[3])
 
 
-def test_during_a_small_fit_every_thread_sees_one_blas_thread(small):
-    # Documented: the limit is the process's (OpenBLAS has one thread count).
-    X, y = small
+def test_a_fit_leaves_the_blas_thread_count_to_the_caller_throughout(small, large):
+    # No limit of this package's, at any epoch: what BLAS runs on is the caller's.
     seen = []
-    model = _hooked(lambda epoch: seen.append(_blas_threads()), max_iter=2)
-    model.fit(X, y)
-    assert seen == [{1}, {1}]
+    with threadpool_limits(limits=2, user_api="blas"):
+        for X, y in (small, large):
+            _hooked(lambda epoch: seen.append(_blas_threads()), max_iter=2).fit(X, y)
+    assert seen == [{2}] * 4
 
 
 @pytest.fixture(scope="module")
 def large():
-    # 1000 rows × 10000 features × 15 units: far above the size that splits an
-    # epoch between threads.
-    X, y = make_classification(n_samples=1000, n_features=10_000, random_state=0)
-    assert 1000 * 10_000 * 15 >= _network.THREADED_MIN_MACS
+    # 1000 rows × 10000 features: the products' work is BLAS's.
+    return make_classification(n_samples=1000, n_features=10_000, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def wide_hidden():
+    # 100 hidden units × 2000 rows: elementwise steps far above the size that
+    # splits them between threads.
+    X, y = make_classification(n_samples=2000, n_features=20, random_state=0)
+    assert 100 * 2000 >= 2 * _threads.MIN_SPLIT_ENTRIES
     return X, y
 
 
 def _threads_per_epoch(monkeypatch):
-    """Record how many threads sum each epoch of the fits that follow."""
+    """Record, for each evaluation of the fits that follow, how many threads share
+    its elementwise work and how many column ranges went to other threads."""
     seen = []
-    real = _network.run_concurrently
 
-    def spy(tasks):
-        seen.append((len(tasks), _blas_threads()))
-        return real(tasks)
+    class Spy(_network.ColumnThreads):
+        def __enter__(self):
+            seen.append([self.n_threads, 0])
+            return super().__enter__()
 
-    monkeypatch.setattr(_network, "run_concurrently", spy)
+        def split(self, step, n_columns, n_entries):
+            if self.n_threads > 1 and n_entries >= _threads.MIN_SPLIT_ENTRIES:
+                seen[-1][1] += self.n_threads - 1
+            return super().split(step, n_columns, n_entries)
+
+    monkeypatch.setattr(_network, "ColumnThreads", Spy)
     return seen
 
 
-def test_a_large_fit_uses_every_allowed_thread_each_on_one_blas_thread(
-    large, monkeypatch
+def test_a_large_fit_shares_its_elementwise_work_with_every_allowed_thread(
+    wide_hidden, monkeypatch
 ):
-    X, y = large
+    X, y = wide_hidden
     seen = _threads_per_epoch(monkeypatch)
     before = _process_settings()
     with threadpool_limits(limits=2, user_api="blas"):
-        _hooked(lambda epoch: None, max_iter=2).fit(X, y)
-        # The initial loss and two epochs, each on 2 threads of 1 BLAS thread.
-        assert seen == [(2, {1})] * 3
+        _hooked(lambda epoch: None, max_iter=2, hidden_layer_sizes=(100,)).fit(X, y)
+        # The initial loss and two epochs, each on 2 threads that do take a share.
+        assert [n for n, _ in seen] == [2] * 3
+        assert all(handed > 0 for _, handed in seen)
         assert _blas_threads() == {2}
     assert _process_settings() == before
+    assert not _package_threads()
 
 
-def test_a_callers_limits_bound_a_large_fits_threads(large, monkeypatch):
-    X, y = large
+def test_a_callers_limits_bound_a_large_fits_threads(wide_hidden, monkeypatch):
+    X, y = wide_hidden
     seen = _threads_per_epoch(monkeypatch)
+    params = dict(max_iter=2, hidden_layer_sizes=(100,))
     with threadpool_limits(limits=1, user_api="blas"):
-        _hooked(lambda epoch: None, max_iter=2).fit(X, y)
+        _hooked(lambda epoch: None, **params).fit(X, y)
     with parallel_config(n_jobs=1):
-        _hooked(lambda epoch: None, max_iter=2).fit(X, y)
+        _hooked(lambda epoch: None, **params).fit(X, y)
     # Inside a joblib worker: its nested calls run on one worker, and so do we.
     Parallel(n_jobs=2, prefer="threads")(
-        delayed(_hooked(lambda epoch: None, max_iter=2).fit)(X, y) for _ in range(2)
+        delayed(_hooked(lambda epoch: None, **params).fit)(X, y) for _ in range(2)
     )
-    assert seen == []
+    assert seen and all(entry == [1, 0] for entry in seen)
 
 
 def test_fits_in_threads_equal_fits_one_after_another(small):
@@ -208,11 +223,13 @@ def test_fits_in_threads_equal_fits_one_after_another(small):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_a_large_fit_is_bitwise_repeatable_for_a_thread_count(threads, large):
-    X, y = large
+def test_a_large_fit_is_bitwise_repeatable_for_a_thread_count(threads, wide_hidden):
+    X, y = wide_hidden
 
     def fit():
-        model = SigmoidMSEClassifier(max_iter=3, tol=0, random_state=0)
+        model = SigmoidMSEClassifier(
+            hidden_layer_sizes=(100,), max_iter=3, tol=0, random_state=0
+        )
         with threadpool_limits(limits=threads, user_api="blas"):
             return model.fit(X, y)
 
@@ -221,17 +238,71 @@ def test_a_large_fit_is_bitwise_repeatable_for_a_thread_count(threads, large):
     assert all(np.array_equal(a, b) for a, b in zip(first.coefs_, second.coefs_))
 
 
-def test_a_fit_beside_a_running_fit_asks_the_callers_thread_count(small):
-    # While a fit holds the process's BLAS count at 1, that 1 is this package's,
-    # not a limit anyone asked for: a second fit still sees the caller's 2.
-    from joblib import cpu_count
+def _fit_in_a_thread(model, X, y):
+    thread = threading.Thread(target=model.fit, args=(X, y))
+    thread.start()
+    thread.join()
+    return model
 
-    from sklearn_sigmoid_mlp._threads import available_threads
 
+@pytest.mark.parametrize("how", ["with", "plain call"])
+def test_a_fit_in_a_worker_thread_is_the_fit_in_the_main_thread(how, large):
+    # The main thread holds a limit (and with threadpoolctl >= 3.8 the control of
+    # OpenBLAS's count); a fit in a worker thread runs on the same BLAS threads and
+    # gives the same bits as the fit in the main thread.
+    X, y = large
+    before = _process_settings()
+    models, seen = [], []
+    limiter = threadpool_limits(limits=2, user_api="blas")
+    try:
+        for in_thread in (False, True):
+            model = _hooked(lambda epoch: seen.append(_blas_threads()), max_iter=3)
+            models.append(
+                _fit_in_a_thread(model, X, y) if in_thread else model.fit(X, y)
+            )
+    finally:
+        if how == "with":
+            limiter.__exit__(None, None, None)
+        else:
+            limiter.restore_original_limits()
+    main, worker = models
+    assert seen == [{2}] * 6
+    assert main.loss_curve_ == worker.loss_curve_
+    assert all(np.array_equal(a, b) for a, b in zip(main.coefs_, worker.coefs_))
+    assert _process_settings() == before
+
+
+def test_a_fit_that_outlives_the_callers_limit_leaves_what_the_caller_has_now(small):
+    # Started in a thread inside `with threadpool_limits(1)`, ended after the
+    # `with`: the process is back on the caller's 2, not stuck on 1.
     X, y = small
-    seen = []
+    started, release = threading.Event(), threading.Event()
+
+    def hook(epoch):
+        if epoch == 1:
+            started.set()
+            assert release.wait(10)
+
     with threadpool_limits(limits=2, user_api="blas"):
-        _hooked(lambda epoch: seen.append(available_threads()), max_iter=2).fit(X, y)
-        assert seen == [min(2, cpu_count())] * 2 and cpu_count() > 1
+        thread = threading.Thread(target=_hooked(hook, max_iter=3).fit, args=(X, y))
         with threadpool_limits(limits=1, user_api="blas"):
-            assert available_threads() == 1
+            thread.start()
+            assert started.wait(10)
+            assert _blas_threads() == {1}
+        assert _blas_threads() == {2}
+        release.set()
+        thread.join()
+        assert _blas_threads() == {2}
+
+
+def test_no_thread_of_a_fit_outlives_it(wide_hidden):
+    X, y = wide_hidden
+    with threadpool_limits(limits=2, user_api="blas"):
+        SigmoidMSEClassifier(
+            hidden_layer_sizes=(100,), max_iter=2, tol=0, random_state=0
+        ).fit(X, y)
+    assert not _package_threads()
+
+
+def _package_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("sklearn-sigmoid")]
