@@ -255,7 +255,7 @@ def test_a_fit_in_a_worker_thread_is_the_fit_in_the_main_thread(how, large):
     models, seen = [], []
     limiter = threadpool_limits(limits=2, user_api="blas")
     try:
-        for in_thread in (False, True):
+        for in_thread in (True, False):  # the worker first, while main holds control
             model = _hooked(lambda epoch: seen.append(_blas_threads()), max_iter=3)
             models.append(
                 _fit_in_a_thread(model, X, y) if in_thread else model.fit(X, y)
@@ -265,10 +265,10 @@ def test_a_fit_in_a_worker_thread_is_the_fit_in_the_main_thread(how, large):
             limiter.__exit__(None, None, None)
         else:
             limiter.restore_original_limits()
-    main, worker = models
-    assert seen == [{2}] * 6
+    worker, main = models
     assert main.loss_curve_ == worker.loss_curve_
     assert all(np.array_equal(a, b) for a, b in zip(main.coefs_, worker.coefs_))
+    assert seen == [{2}] * 6
     assert _process_settings() == before
 
 
