@@ -12,6 +12,9 @@ convergence. The remedies are the ones
 import numpy as np
 import scipy.sparse as sp
 
+from ._arrays import move_to, namespace_of
+from ._training import MIN_LOSS_REDUCTION
+
 # Share of the training outputs within 1e-6 of 0 or 1 from which the step is the
 # cause. Measured on digits: 1.0 at learning_rate 100 and 1e6, 0.38 at 30, and 0 for
 # every healthy fit and every plateau (0.7 to 10).
@@ -93,7 +96,40 @@ def diagnosis_rows(X, most=SAMPLED_ROWS):
     """
     if X.shape[0] <= most:
         return X
-    return X[np.linspace(0, X.shape[0] - 1, most).astype(np.intp)]
+    rows = np.linspace(0, X.shape[0] - 1, most).astype(np.intp)
+    if isinstance(X, np.ndarray) or sp.issparse(X):
+        return X[rows]
+    # Another array library, on X's device: no copy of X to the host.
+    return namespace_of(X).take(X, move_to(rows, X), axis=0)
+
+
+def single_prediction(X, predict, chunk=65536):
+    """The one label that ``predict`` gives every row of ``X``, or None if it gives
+    several.
+
+    Checked on :func:`diagnosis_rows` first, where a model that predicts several
+    labels almost always shows it; only then on every row, a chunk at a time
+    (memory stays flat), stopping at the first other label.
+
+    Examples
+    --------
+    >>> X = np.arange(6.0).reshape(6, 1)
+    >>> single_prediction(X, lambda rows: rows[:, 0] > 9, chunk=4)
+    False
+    >>> single_prediction(X, lambda rows: rows[:, 0] > 4, chunk=4) is None
+    True
+    """
+    labels = np.unique(predict(diagnosis_rows(X)))
+    if len(labels) > 1:
+        return None
+    if X.shape[0] > SAMPLED_ROWS:
+        n_rows = X.shape[0]
+        for start in range(0, n_rows, chunk):
+            # A stop within bounds: the array API leaves any other unspecified.
+            found = np.unique(predict(X[start : min(start + chunk, n_rows), :]))
+            if len(found) > 1 or found[0] != labels[0]:
+                return None
+    return labels[:1].tolist()[0]  # a Python value: shown as False, not np.False_
 
 
 def poor_fit_message(
@@ -109,6 +145,7 @@ def poor_fit_message(
     input_scale=None,
     majority=None,
     mean_square_weight=None,
+    single=None,
 ):
     """The :class:`PoorFitWarning` message: the numbers, one cause, its remedy.
 
@@ -133,21 +170,32 @@ def poor_fit_message(
         (None otherwise).
     mean_square_weight : float, optional
         Mean of the squared weights at the end, with ``alpha > 0`` (else None).
+    single : tuple, optional
+        ``(label, n_classes)`` when the model predicts ``label`` for every
+        training row although ``y`` holds ``n_classes`` classes (else None).
 
     Returns
     -------
     str
     """
-    worse = round(reduction, 3) < 0  # as printed below
-    head = (
-        "The fitted model is worse than predicting the class frequencies"
-        if worse
-        else "The fitted model is barely better than predicting the class frequencies"
-    )
+    # About the loss, not the accuracy: a model at 39 % accuracy on ten classes
+    # can have a loss barely below the class frequencies'.
+    than = "higher than" if round(reduction, 3) < 0 else "barely lower than"
+    if reduction >= MIN_LOSS_REDUCTION:  # warned for predicting one class only
+        than = "lower than"
+    predicts = ""
+    if single is not None:
+        label, n_classes = single
+        predicts = (
+            f"it predicts {label!r} for every training row, although y holds "
+            f"{n_classes} classes; "
+        )
     numbers = (
-        f"{head}: with the weights of epoch {epoch} of this fit its training loss is "
-        f"{loss:.4g} against {prior_loss:.4g} for that constant prediction "
-        f"(loss_reduction_ = {reduction:.3f}; a good fit removes most of it, near 1)."
+        f"The fitted model is poor: {predicts}with the weights of epoch {epoch} of "
+        f"this fit its squared-error loss on the training rows is {loss:.4g}, "
+        f"{than} {prior_loss:.4g} for predicting the class frequencies "
+        f"(loss_reduction_ = {reduction:.3f}; a good fit removes most of that loss, "
+        "near 1)."
     )
     found = dict(
         saturated=saturated,

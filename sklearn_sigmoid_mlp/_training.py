@@ -28,8 +28,11 @@ class PoorFitWarning(ConvergenceWarning):
     """A fit ended with a model not much better than a constant prediction.
 
     Raised after ``fit`` when the share of a constant prediction's loss that the
-    network removed (``loss_reduction_``) is below 0.1: training stopped on a
-    plateau, or a step size saturated every unit. A subclass of scikit-learn's
+    network removed (``loss_reduction_``) is below 0.1 (training stopped on a
+    plateau, or a step size saturated every unit), or when the model predicts
+    one class for every training row while ``y`` holds several, whatever its
+    ``loss_reduction_`` (measured up to 0.35 on one-vs-rest digits fits that
+    predicted "rest" everywhere). A subclass of scikit-learn's
     :class:`~sklearn.exceptions.ConvergenceWarning`, so filters on that class
     apply to it too.
     """

@@ -184,12 +184,12 @@ def _message(**changes):
 
 
 def test_a_reduction_printed_as_zero_is_not_called_worse():
-    # "worse than" only when the printed loss_reduction_ is below zero.
+    # "higher than" only when the printed loss_reduction_ is below zero.
     message = _message(reduction=-0.0004)
     assert "loss_reduction_ = -0.000" in message
-    assert "barely better than predicting" in message
-    assert "worse than" not in message
-    assert "worse than" in _message(reduction=-0.0006)
+    assert "barely lower than 0.45 for predicting" in message
+    assert "higher than" not in message
+    assert "higher than" in _message(reduction=-0.0006)
 
 
 def test_a_saturated_share_of_exactly_the_threshold_names_the_step():

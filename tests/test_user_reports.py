@@ -5,21 +5,27 @@ its own estimator runs beside ours.
 
 import math
 import pickle
+import re
 import warnings
 
 import array_api_strict
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import clone
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.linear_model import SGDClassifier
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
 import sklearn_sigmoid_mlp
-from sklearn_sigmoid_mlp import PoorFitWarning, SigmoidMSEClassifier
+from sklearn_sigmoid_mlp import FixedScaler, PoorFitWarning, SigmoidMSEClassifier
+from sklearn_sigmoid_mlp._diagnosis import single_prediction
 from sklearn_sigmoid_mlp._network import FullBatch, init_weights
 from sklearn_sigmoid_mlp._training import gradient_step, train
 
@@ -333,6 +339,84 @@ def test_a_pickle_from_0_2_loads_with_the_defaults_of_later_parameters(
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
     loaded.partial_fit(X, y)
     assert len(loaded.loss_curve_) == 21
+
+
+# --- a single class predicted for every row -------------------------------------------
+
+
+def _one_vs_rest_fold(seed, scaler, digit, fold):
+    X, y = load_digits(return_X_y=True)
+    target = y == digit
+    splits = list(StratifiedKFold(5).split(X, target))
+    train_rows, test_rows = splits[fold]
+    model = make_pipeline(scaler(), SigmoidMSEClassifier(random_state=seed))
+    return model, X[train_rows], target[train_rows], X[test_rows], target[test_rows]
+
+
+# Among the 100 one-vs-rest fits (2 scalers × 10 digits × 5 folds), seeds 1 and 2:
+# "rest" for every training row, with loss_reduction_ 0.110 and 0.309 (above 0.1).
+ONE_CLASS_FITS = [(1, FixedScaler, 5, 1), (2, StandardScaler, 3, 2)]
+
+
+@pytest.mark.parametrize(
+    "seed, scaler, digit, fold", ONE_CLASS_FITS, ids=["fixed-5", "standard-3"]
+)
+def test_a_model_predicting_one_class_for_every_row_warns(seed, scaler, digit, fold):
+    model, X, y, _, _ = _one_vs_rest_fold(seed, scaler, digit, fold)
+    with pytest.warns(
+        PoorFitWarning,
+        match=r"predicts False for every training row, although y holds 2 classes.*"
+        r"loss_reduction_ = 0\.\d{3}.*class_weight='balanced'",
+    ):
+        model.fit(X, y)
+    assert model[-1].loss_reduction_ > 0.1
+    assert set(model.predict(X)) == {False}
+
+
+@pytest.mark.parametrize(
+    "seed, scaler, digit, fold", ONE_CLASS_FITS, ids=["fixed-5", "standard-3"]
+)
+def test_balanced_class_weight_is_the_remedy_for_one_predicted_class(
+    seed, scaler, digit, fold
+):
+    model, X, y, X_test, y_test = _one_vs_rest_fold(seed, scaler, digit, fold)
+    model.set_params(sigmoidmseclassifier__class_weight="balanced")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert set(model.predict(X)) == {False, True}
+    assert balanced_accuracy_score(y_test, model.predict(X_test)) > 0.9
+
+
+def test_a_fit_on_another_array_library_predicting_one_class_warns():
+    # The check runs in X's namespace (rows taken there, never copied to NumPy).
+    seed, scaler, digit, fold = ONE_CLASS_FITS[1]
+    model, X, y, _, _ = _one_vs_rest_fold(seed, scaler, digit, fold)
+    X = array_api_strict.asarray(model[0].fit_transform(X))
+    with config_context(array_api_dispatch=True):
+        with pytest.warns(PoorFitWarning, match="predicts False for every training"):
+            model[-1].fit(X, array_api_strict.asarray(y))
+
+
+def test_one_class_is_checked_on_every_row_not_only_a_sample():
+    # 5000 rows: the first look takes 1000 spread over them, which miss row 1.
+    X = np.arange(5000.0).reshape(-1, 1)
+    assert single_prediction(X, lambda rows: rows[:, 0] == 1, chunk=700) is None
+    assert single_prediction(X, lambda rows: rows[:, 0] < 0, chunk=700) is False
+    rows_sum = lambda rows: np.asarray(rows.sum(axis=1)).ravel()  # noqa: E731
+    assert single_prediction(sp.csr_matrix(X), lambda r: rows_sum(r) > -1) is True
+
+
+def test_the_poor_fit_warning_says_its_number_is_about_the_loss():
+    # A newcomer read "barely better than the class frequencies" of a model at
+    # 38.7 % accuracy as about the accuracy.
+    X, y = load_digits(return_X_y=True)
+    model = SigmoidMSEClassifier(hidden_layer_sizes=(30, 20), random_state=0)
+    with pytest.warns(PoorFitWarning) as record:
+        model.fit(FixedScaler().transform(X), y)
+    message = str(record[-1].message)
+    assert "its squared-error loss on the training rows is" in message
+    assert re.search(r"barely lower than [\d.]+ for predicting the class freq", message)
 
 
 # --- callbacks ------------------------------------------------------------------------
