@@ -31,7 +31,7 @@ from ._diagnosis import (
     max_iter_message,
     poor_fit_message,
     saturated_share,
-    single_prediction,
+    single_class,
 )
 from ._doc_links import DocLinkMixin
 from ._fixes import (
@@ -789,15 +789,14 @@ class SigmoidMSEClassifier(
         ``X``, which would be computed again."""
         if self._multilabel or backend_for(inputs.X) is not InMemory:
             return None
-        weights, classes = [c.T for c in self.coefs_], to_numpy(self.classes_)
-
-        def predict(rows):
-            outputs = predict_outputs(
-                rows, weights, self.intercepts_, reach=self._input_reach
-            )
-            return _targets.decode(to_numpy(outputs), classes, multilabel=False)
-
-        label = single_prediction(inputs.X, predict)
+        classes = to_numpy(self.classes_)
+        label = single_class(
+            inputs.X,
+            [c.T for c in self.coefs_],
+            self.intercepts_,
+            classes,
+            reach=self._input_reach,
+        )
         return None if label is None else (label, len(classes))
 
     def _poor_fit_message(self, result, inputs, single):

@@ -12,7 +12,9 @@ convergence. The remedies are the ones
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import move_to, namespace_of
+from ._arrays import move_to, namespace_of, to_numpy
+from ._network import predict_outputs
+from ._targets import decode
 from ._training import MIN_LOSS_REDUCTION
 
 # Share of the training outputs within 1e-6 of 0 or 1 from which the step is the
@@ -101,6 +103,21 @@ def diagnosis_rows(X, most=SAMPLED_ROWS):
         return X[rows]
     # Another array library, on X's device: no copy of X to the host.
     return namespace_of(X).take(X, move_to(rows, X), axis=0)
+
+
+def single_class(X, weights, biases, classes, reach=None):
+    """The class a single-label network predicts for every row of ``X``, or None
+    if it predicts several (see :func:`single_prediction`).
+
+    ``weights`` are units × inputs, as :func:`~._network.predict_outputs` takes
+    them; ``reach`` is its cached first-layer reach.
+    """
+
+    def predict(rows):
+        outputs = predict_outputs(rows, weights, biases, reach=reach)
+        return decode(to_numpy(outputs), classes, multilabel=False)
+
+    return single_prediction(X, predict)
 
 
 def single_prediction(X, predict, chunk=65536):
