@@ -1,19 +1,36 @@
-"""Per-epoch time of the Dask path against in-memory training, by size and blocks.
+"""Per-epoch time of training on a Dask cluster against training in memory.
 
 Usage::
 
-    python benchmarks/bench_dask.py                 # 2 workers on a local cluster
-    python benchmarks/bench_dask.py --rows 20000 200000 --blocks 2 8 32 --epochs 10
+    python benchmarks/bench_dask.py                     # both shapes, 2/8/32 blocks
+    python benchmarks/bench_dask.py --shapes small --blocks 2 8 --rounds 3
 
-For each size, ``SigmoidMSEClassifier`` trains in memory and
-``DaskSigmoidMSEClassifier`` trains on the same data split into row blocks held by
-the workers of a ``LocalCluster`` (loopback only); both run ``--epochs`` epochs of
-the 64 → 15 → 10 network. The table (median of ``--rounds``) is printed and written
-to ``benchmarks/results/dask.md`` and ``.json``.
+Shapes: ``small`` is 2,000 × 64 → 32 → 10, ``large`` 20,000 × 784 → 100 → 10
+(random inputs in [-1, 1], 10 classes). For each shape, in interleaved rounds:
+
+- ``in-memory``: ``SigmoidMSEClassifier`` in this process (BLAS's own threads);
+- ``dask``: ``DaskSigmoidMSEClassifier`` on a ``LocalCluster`` of ``--workers``
+  worker processes (one thread each, on 127.0.0.1), the data split into
+  ``--blocks`` row blocks persisted on the workers first;
+- ``dask-glm``: dask-glm's ``gradient_descent`` (logistic regression of the
+  classes' parity on the same blocks), where dask-glm installs: what a
+  gradient-descent step costs when each one is a Dask graph.
+
+Time per epoch is the time of ``2E`` epochs less that of ``E`` (``--epochs``),
+divided by ``E``: what a fit does once (checks, computing the blocks, starting
+its tasks) cancels. The table gives medians over ``--rounds``; overhead is the
+Dask epoch less the in-memory one of the same round. ``round trip`` is the Dask
+epoch of a 1 → 1 → 1 network on ``--workers`` rows (nothing to compute):
+the per-epoch latency of the cluster, from which the docs sketch larger ones.
+
+The table is printed and written to ``benchmarks/results/dask.md`` and ``.json``
+with the machine's CPU and core count.
 """
 
 import argparse
 import json
+import os
+import platform
 import statistics
 import sys
 import time
@@ -23,115 +40,199 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+SHAPES = {"small": (2_000, 64, 32), "large": (20_000, 784, 100)}
 
 
 def _arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 200_000])
+    parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     parser.add_argument("--blocks", type=int, nargs="+", default=[2, 8, 32])
-    parser.add_argument("--features", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--processes", action="store_true", help="worker processes")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     return parser.parse_args(argv)
 
 
-def _seconds_per_epoch(estimator_class, params, X, y, args):
-    """Median over ``--rounds`` of the time per epoch of a new estimator's fit."""
-    times = []
-    for _ in range(args.rounds):
-        start = time.perf_counter()
-        estimator_class(**params).fit(X, y)
-        times.append((time.perf_counter() - start) / args.epochs)
-    return statistics.median(times)
+def _cpu():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
-def _measure_size(n_rows, args):
-    """The table's rows for ``n_rows`` rows: in memory, then each block count."""
+def _exactly(epochs):
+    """Parameters of a fit that runs exactly ``epochs`` epochs."""
+    return dict(max_iter=epochs, tol=0, n_iter_no_change=np.inf, random_state=0)
+
+
+def _seconds(fit):
+    start = time.perf_counter()
+    fit()
+    return time.perf_counter() - start
+
+
+def _per_epoch(fit_for, epochs):
+    """``(t(2E) - t(E)) / E`` for ``fit_for(n_epochs)``, in milliseconds."""
+    return (
+        1e3
+        * (_seconds(lambda: fit_for(2 * epochs)) - _seconds(lambda: fit_for(epochs)))
+        / epochs
+    )
+
+
+def _ours(estimator_class, hidden, X, y):
+    def fit_for(epochs):
+        estimator_class(hidden_layer_sizes=(hidden,), **_exactly(epochs)).fit(X, y)
+
+    return fit_for
+
+
+def _dask_glm(X, parity):
+    from dask_glm.algorithms import gradient_descent
+
+    def fit_for(epochs):
+        gradient_descent(X, parity, max_iter=epochs, tol=0)
+
+    return fit_for
+
+
+def _peers(shape, args, data):
+    """``{(peer, blocks): fit_for}`` of one shape."""
     import dask.array as da
 
     from sklearn_sigmoid_mlp import SigmoidMSEClassifier
     from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
 
-    params = dict(max_iter=args.epochs, tol=0, random_state=0)
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, size=(n_rows, args.features))
-    y = rng.randint(10, size=n_rows)
-    base = _seconds_per_epoch(SigmoidMSEClassifier, params, X, y, args)
-    rows_out = [{"rows": n_rows, "blocks": 1, "peer": "in-memory", "ms": 1e3 * base}]
+    X, y = data
+    hidden = SHAPES[shape][2]
+    peers = {("in-memory", 1): _ours(SigmoidMSEClassifier, hidden, X, y)}
+    try:
+        import dask_glm
+    except ImportError:
+        dask_glm = None
     for blocks in args.blocks:
-        chunk = -(-n_rows // blocks)
-        X_dask = da.from_array(X, chunks=(chunk, args.features)).persist()
+        chunk = -(-X.shape[0] // blocks)
+        X_dask = da.from_array(X, chunks=(chunk, X.shape[1])).persist()
         y_dask = da.from_array(y, chunks=chunk).persist()
-        median = _seconds_per_epoch(
-            DaskSigmoidMSEClassifier, params, X_dask, y_dask, args
-        )
-        rows_out.append(
-            {
-                "rows": n_rows,
-                "blocks": blocks,
-                "peer": "dask",
-                "ms": 1e3 * median,
-                "overhead_ms": 1e3 * (median - base),
-                "ratio": median / base,
-            }
-        )
-    return rows_out
+        peers["dask", blocks] = _ours(DaskSigmoidMSEClassifier, hidden, X_dask, y_dask)
+        if dask_glm is not None:
+            parity = (y_dask % 2).astype(float).persist()
+            peers["dask-glm", blocks] = _dask_glm(X_dask, parity)
+    return peers
+
+
+def _round_trip(args):
+    """Epochs of a 1 → 1 → 1 network on one row per worker (nothing to compute)."""
+    import dask.array as da
+
+    from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
+
+    X = da.zeros((args.workers, 1), chunks=(1, 1)).persist()
+    y = da.from_array(np.arange(args.workers) % 2, chunks=1).persist()
+
+    def fit_for(epochs):
+        DaskSigmoidMSEClassifier(hidden_layer_sizes=(1,), **_exactly(epochs)).fit(X, y)
+
+    return fit_for
 
 
 def _measure(args):
-    """Every size's rows, on a ``LocalCluster`` of ``--workers`` (loopback only)."""
     import distributed
     from sklearn.exceptions import ConvergenceWarning
 
     warnings.simplefilter("ignore", ConvergenceWarning)
+    rng = np.random.RandomState(0)
+    data = {}
+    for shape in args.shapes:
+        rows, features, _ = SHAPES[shape]
+        data[shape] = (rng.uniform(-1, 1, (rows, features)), rng.randint(10, size=rows))
     with (
         distributed.LocalCluster(
             n_workers=args.workers,
             threads_per_worker=1,
-            processes=args.processes,
-            # Worker processes talk over TCP on loopback; threads use inproc://.
-            **({"host": "127.0.0.1"} if args.processes else {}),
+            processes=True,
+            host="127.0.0.1",
             dashboard_address=":0",
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster) as client,
     ):
-        return [row for n_rows in args.rows for row in _measure_size(n_rows, args)]
+        client.wait_for_workers(args.workers)
+        peers = {s: _peers(s, args, data[s]) for s in args.shapes}
+        round_trip = _round_trip(args)
+        times = {(s, *key): [] for s in args.shapes for key in peers[s]}
+        trips = []
+        for _ in range(args.rounds):  # interleaved: every peer once per round
+            trips.append(_per_epoch(round_trip, args.epochs))
+            for shape in args.shapes:
+                for key, fit_for in peers[shape].items():
+                    times[shape, *key].append(_per_epoch(fit_for, args.epochs))
+    return times, trips
 
 
-def _table(args, rows_out):
-    """The title and the Markdown table of the results."""
+def _rows(args, times):
+    rows_out = []
+    for (shape, peer, blocks), ms in times.items():
+        base = times[shape, "in-memory", 1]
+        row = {
+            "shape": shape,
+            "peer": peer,
+            "blocks": blocks,
+            "ms": statistics.median(ms),
+        }
+        if peer != "in-memory":
+            row["overhead_ms"] = statistics.median(m - b for m, b in zip(ms, base))
+            row["ratio"] = statistics.median(m / b for m, b in zip(ms, base))
+        rows_out.append(row)
+    return rows_out
+
+
+def _table(args, rows_out, trips):
+    shapes = {
+        name: f"{rows:,} × {features} → {hidden} → 10"
+        for name, (rows, features, hidden) in SHAPES.items()
+    }
     title = (
-        f"Dask vs in-memory: n × {args.features} → 15 → 10, {args.epochs} epochs per "
-        f"fit, median of {args.rounds}, LocalCluster with {args.workers} workers "
-        f"({'processes on 127.0.0.1' if args.processes else 'threads, inproc'})"
+        f"Dask ({args.workers} worker processes of 1 thread, LocalCluster on "
+        f"127.0.0.1) vs in memory: ms per epoch, medians of {args.rounds} "
+        f"interleaved rounds, {args.epochs} vs {2 * args.epochs} epochs; "
+        f"{_cpu()}, {os.cpu_count()} cores"
     )
     lines = [
         f"### {title}",
         "",
-        "| rows | blocks | peer | ms/epoch | overhead ms/epoch | × in-memory |",
+        "| shape | peer | blocks | ms/epoch | overhead ms/epoch | × in-memory |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows_out:
         overhead = f"{r['overhead_ms']:.1f}" if "overhead_ms" in r else ""
         ratio = f"{r['ratio']:.2f}" if "ratio" in r else "1.00"
         lines.append(
-            f"| {r['rows']:,} | {r['blocks']} | {r['peer']} | {r['ms']:.2f} | "
-            f"{overhead} | {ratio} |"
+            f"| {shapes[r['shape']]} | {r['peer']} | {r['blocks']} | {r['ms']:.2f} "
+            f"| {overhead} | {ratio} |"
         )
+    lines += [
+        "",
+        f"Round trip (1 → 1 → 1 network, one row on each of {args.workers} "
+        "workers): "
+        f"{statistics.median(trips):.2f} ms per epoch.",
+    ]
     return title, "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     args = _arguments(argv)
-    rows_out = _measure(args)
-    title, text = _table(args, rows_out)
+    times, trips = _measure(args)
+    rows_out = _rows(args, times)
+    title, text = _table(args, rows_out, trips)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "dask.md").write_text(text)
-    (args.out / "dask.json").write_text(json.dumps({"title": title, "rows": rows_out}))
+    result = {"title": title, "rows": rows_out, "round_trip_ms": trips}
+    (args.out / "dask.json").write_text(json.dumps(result, indent=1))
     return 0
 
 

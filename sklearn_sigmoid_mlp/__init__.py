@@ -4,6 +4,7 @@
 does; ``FixedScaler`` is its ``(x - 8) / 8`` input scaling.
 """
 
+from ._backends import register_backend
 from ._classifier import SigmoidMSEClassifier
 from ._display import LossCurveDisplay
 from ._persistence import skops_trusted_types
@@ -11,6 +12,11 @@ from ._scaler import FixedScaler
 from ._training import PoorFitWarning
 
 __version__ = "0.4.0"
+
+# Every Dask collection goes to the dask module, which refuses all but arrays by
+# name (in memory, a Dask DataFrame would be computed whole). Before Dask 2025.1,
+# Dask DataFrames were classes of the dask_expr package.
+register_backend(("dask", "dask_expr"), "sklearn_sigmoid_mlp.dask")
 
 __all__ = [
     "FixedScaler",

@@ -1,12 +1,13 @@
 """Where the training data lives, chosen by the input: one interface, two backends.
 
 ``InMemory`` serves NumPy arrays, SciPy sparse matrices and every other array API
-namespace (arrays stay in ``X``'s namespace and on its device); ``DaskBackend``
-(``dask.py``) serves Dask arrays, computing on the workers. Both implement
-:class:`Backend`, whose methods the estimator calls, so the steps of ``fit`` do not
-depend on the input.
+namespace (arrays stay in ``X``'s namespace and on its device); optional modules
+register backends for other input (the ``dask`` module's serves Dask arrays, on
+the workers). All implement :class:`Backend`, whose methods the estimator calls, so
+the steps of ``fit`` do not depend on the input.
 """
 
+from importlib import import_module
 from typing import Any, Protocol
 
 import numpy as np
@@ -85,19 +86,26 @@ class Backend(Protocol):
         """
 
 
+# Backends of optional modules, by the top-level package of the input's type: the
+# module (registered by the package's ``__init__``) is imported when such input
+# first comes, and serves it with its ``BACKEND``.
+_PLUGINS = {}
+
+
+def register_backend(packages, module):
+    """Serve input whose type comes from one of ``packages`` with the
+    ``BACKEND`` of ``module`` (imported when such input first comes)."""
+    for package in packages:
+        _PLUGINS[package] = module
+
+
 def backend_for(X):
-    """``DaskBackend`` for a Dask array (without importing Dask otherwise), else
-    ``InMemory``.
-
-    Every Dask collection goes to ``DaskBackend``, which refuses all but arrays with
-    a named error (``InMemory`` would compute a Dask DataFrame whole). Before Dask
-    2025.1, Dask DataFrames were classes of the ``dask_expr`` package.
-    """
-    if type(X).__module__.partition(".")[0] in ("dask", "dask_expr"):
-        from .dask import DaskBackend
-
-        return DaskBackend
-    return InMemory
+    """The backend of ``X``'s type: a registered plug-in's (without importing it
+    for other input), else ``InMemory``."""
+    module = _PLUGINS.get(type(X).__module__.partition(".")[0])
+    if module is None:
+        return InMemory
+    return import_module(module).BACKEND
 
 
 class InMemory(Backend):

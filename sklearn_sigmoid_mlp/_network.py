@@ -353,7 +353,7 @@ def block_rows(n_samples, row_bytes):
     int
     """
     target = max(_MIN_BLOCK_ROWS, int(_BLOCK_TARGET_MIB * 2**20) // max(row_bytes, 1))
-    budget = get_chunk_n_rows(row_bytes, max_n_rows=n_samples)
+    budget = get_chunk_n_rows(row_bytes, max_n_rows=max(n_samples, 1))
     return int(max(1, min(n_samples, target, budget)))
 
 
@@ -412,8 +412,19 @@ class FlatParameters:
 
     @classmethod
     def copy_of(cls, weights, biases):
+        """A copy of ``weights`` and ``biases``."""
         flat, views = _packed([*weights, *biases], weights[0].dtype)
         return cls(flat, views[: len(weights)], views[len(weights) :])
+
+    @classmethod
+    def empty(cls, layer_sizes, dtype):
+        """Uninitialised buffers for the network ``layer_sizes``."""
+        shapes = [(n_out, n_in) for n_in, n_out in pairwise(layer_sizes)]
+        shapes += [(n_out,) for n_out in layer_sizes[1:]]
+        stand_ins = [np.broadcast_to(np.empty((), dtype), shape) for shape in shapes]
+        flat, views = _packed(stand_ins, dtype, copy=False)
+        n_layers = len(layer_sizes) - 1
+        return cls(flat, views[:n_layers], views[n_layers:])
 
     @property
     def penalized(self):
@@ -464,7 +475,10 @@ class FullBatch(Batch):
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    X : ndarray or sparse matrix of shape (n_samples, n_features), or list
+        The rows; or a list of NumPy row blocks, summed in order with one set of
+        buffers (a Dask worker's blocks), with ``targets`` and ``sample_weight``
+        then lists of the blocks' too.
     targets : ndarray
         Either 0/1 targets of shape ``(n_outputs, n_samples)`` (units × rows, any
         real dtype), or integer class codes of shape ``(n_samples,)``: one-hot rows
@@ -524,41 +538,51 @@ class FullBatch(Batch):
         n_threads=None,
         copy_params=True,
     ):
+        if isinstance(X, list):  # row blocks, with lists of targets and weights
+            weights_of = sample_weight or [None] * len(X)
+            self._parts = list(zip(X, targets, weights_of))
+        else:
+            self._parts = [(X, targets, sample_weight)]
         self.X, self.targets, self.sample_weight = X, targets, sample_weight
-        self.xp = xp = namespace_of(X)
-        n_samples = X.shape[0]
-        self.total_weight = (
-            float(n_samples) if sample_weight is None else float(xp.sum(sample_weight))
+        self.xp = xp = namespace_of(self._parts[0][0])
+        n_samples = sum(part[0].shape[0] for part in self._parts)
+        self.total_weight = float(
+            sum(
+                part[0].shape[0] if part[2] is None else xp.sum(part[2])
+                for part in self._parts
+            )
         )
-        sizes = [X.shape[1], *(w.shape[0] for w in weights)]
+        sizes = [self._parts[0][0].shape[1], *(w.shape[0] for w in weights)]
         if n_threads is None:
             # Other array libraries run their own threads.
             n_threads = available_threads() if xp is np else 1
         self.n_threads = n_threads
-        self.block_size = block_size or self._default_block_size(n_samples, weights)
+        largest = max(part[0].shape[0] for part in self._parts)
+        self.block_size = block_size or self._default_block_size(largest, weights)
         self._set_params(weights, biases, trainable, copy_params)
         self._buffers = None
-        one_block = self.block_size >= n_samples
+        # One block in all: its one-hot targets are encoded once, here.
+        self._one_block = len(self._parts) == 1 and self.block_size >= n_samples
         if xp is np:
-            one_hot = targets.ndim == 1 and sizes[-1] > 1
-            rows = min(self.block_size, n_samples)
+            one_hot = self._parts[0][1].ndim == 1 and sizes[-1] > 1
+            rows = min(self.block_size, largest)
             self._buffers = _Buffers.for_rows(
                 rows, sizes[1:], weights[0].dtype, one_hot
             )
-            if one_hot and one_block:  # encoded once
-                self._buffers.one_hot[targets, np.arange(rows)] = 1
+            if one_hot and self._one_block:
+                self._buffers.one_hot[self._parts[0][1], np.arange(rows)] = 1
         self._block_sums = None
-        if trainable and not one_block:
+        if trainable and not self._one_block:
             self._block_sums = _Sums.like(self.weights, self.biases, xp)
         self.outputs = None
-        if keep_outputs:
+        if keep_outputs:  # one array
             shape, dtype = (n_samples, sizes[-1]), weights[0].dtype
             self.outputs = (
                 np.empty(shape, dtype)
                 if xp is np
                 else xp.empty(shape, dtype=dtype, device=array_device(X))
             )
-        if xp is not np and targets.ndim == 1 and sizes[-1] > 1:
+        if xp is not np and self._parts[0][1].ndim == 1 and sizes[-1] > 1:
             units = xp.arange(sizes[-1], device=array_device(X))
             self._units = xp.astype(units, targets.dtype)[:, None]
 
@@ -601,6 +625,13 @@ class FullBatch(Batch):
 
     def prior_loss(self):
         """Loss of the best constant prediction (see :func:`constant_loss`)."""
+        if len(self._parts) > 1:  # row blocks: their targets and weights together
+            targets = np.concatenate([part[1] for part in self._parts], axis=-1)
+            weights = None
+            if self._parts[0][2] is not None:
+                weights = np.concatenate([part[2] for part in self._parts])
+            n_outputs = self.weights[-1].shape[0]
+            return constant_loss(target_means(targets, n_outputs, weights))
         targets, weights = self.targets, self.sample_weight
         if self.xp is not np:  # one transfer per fit, of codes and weights only
             targets = _convert_to_numpy(targets, self.xp)
@@ -616,29 +647,33 @@ class FullBatch(Batch):
         turns into a clear error.
         """
         squared_error = 0.0
-        n_samples = self.X.shape[0]
-        if need_grad and n_samples == 0:  # no block writes the sums
-            for array in self._sums.arrays:
-                array[...] = 0
+        first = True  # the first block's sums go straight into the totals
         with (
             ColumnThreads(self.n_threads) as threads,
             np.errstate(over="ignore", under="ignore", invalid="ignore"),
         ):
-            # Not gen_batches: its parameter validation costs microseconds a call.
-            for start in range(0, n_samples, self.block_size):
-                stop = min(start + self.block_size, n_samples)
-                sums = None
-                if need_grad:
-                    sums = self._sums if start == 0 else self._block_sums
-                squared_error += self._sum_block(start, stop, sums, threads.split)
-                if need_grad and start > 0:
-                    self._sums.add(self._block_sums)
+            for part in self._parts:
+                # Not gen_batches: its parameter validation costs microseconds.
+                for start in range(0, part[0].shape[0], self.block_size):
+                    stop = min(start + self.block_size, part[0].shape[0])
+                    sums = None
+                    if need_grad:
+                        sums = self._sums if first else self._block_sums
+                    error = self._sum_block(part, start, stop, sums, threads.split)
+                    squared_error += error
+                    if need_grad and not first:
+                        self._sums.add(self._block_sums)
+                    first = False
+        if need_grad and first:  # no rows: no block wrote the sums
+            for array in self._sums.arrays:
+                array[...] = 0
         return squared_error
 
-    def _sum_block(self, start, stop, sums, split):
-        """``Σ w ‖f - y‖²`` of rows ``start:stop``; their gradient sums into
-        ``sums`` unless it is None."""
-        X = self.X if stop - start == self.X.shape[0] else self.X[start:stop]
+    def _sum_block(self, part, start, stop, sums, split):
+        """``Σ w ‖f - y‖²`` of rows ``start:stop`` of ``part`` (``X``, targets,
+        sample weights); their gradient sums into ``sums`` unless it is None."""
+        X, targets, sample_weight = part
+        X = X if stop - start == X.shape[0] else X[start:stop]
         buffers = delta = scratch = None
         if self._buffers is not None:
             buffers, delta = self._buffers.views(stop - start)
@@ -646,26 +681,26 @@ class FullBatch(Batch):
         acts = forward(X, self.weights, self.biases, buffers, self.xp, split)
         if self.outputs is not None:
             self.outputs[start:stop, ...] = acts[-1].T
-        weight = None if self.sample_weight is None else self.sample_weight[start:stop]
-        targets = self._block_targets(start, stop)
+        weight = None if sample_weight is None else sample_weight[start:stop]
+        targets = self._block_targets(targets, start, stop)
         error, delta = output_delta(acts[-1], targets, delta, weight, self.xp)
         if sums is not None:
             grads = (sums.grads, sums.bias_grads)
             backward(X, self.weights, acts, delta, *grads, scratch, self.xp, split)
         return error
 
-    def _block_targets(self, start, stop):
+    def _block_targets(self, targets, start, stop):
         """0/1 targets of rows ``start:stop``, units × rows."""
-        if self.targets.ndim == 2:
-            return self.targets[:, start:stop]
-        codes = self.targets[start:stop]
+        if targets.ndim == 2:
+            return targets[:, start:stop]
+        codes = targets[start:stop]
         xp, dtype = self.xp, self.weights[0].dtype
         if self.weights[-1].shape[0] == 1:
             return codes[None, :] if xp is np else xp.astype(codes[None, :], dtype)
         if xp is not np:
             return xp.astype(self._units == codes[None, :], dtype)
         one_hot = self._buffers.one_hot
-        if one_hot.shape[1] == self.X.shape[0]:
+        if self._one_block:
             return one_hot  # encoded once
         one_hot = _view(one_hot, (one_hot.shape[0], stop - start))
         one_hot.fill(0)

@@ -1,20 +1,36 @@
-"""Training on Dask arrays: full-batch gradient descent as a map-reduce.
+"""Training on Dask arrays: every Dask detail of this package, in one module.
 
-``SigmoidMSEClassifier.fit`` given a Dask array trains here (the input chooses the
-backend): each epoch sends the weights once, computes every block's loss and
-gradient sums where the block lives, and adds the partial sums on the client in
-block order -- one round trip per epoch, and ``X`` never leaves the workers. The
-blocks get the in-memory checks, with the same messages. It runs on the current
-``distributed.Client`` when there is one, else on Dask's local scheduler.
-``DaskSigmoidMSEClassifier`` adds lazy, blockwise prediction on Dask input.
+``SigmoidMSEClassifier.fit`` given a Dask array trains here (``_backends`` finds
+this plug-in by the input's type). The blocks get the in-memory checks, with the
+same messages, and are computed once, where Dask puts them; ``X`` never leaves
+the workers. Each epoch then needs no task graph and no scheduler:
+
+- blocks in this process (Dask's local schedulers, or a ``distributed`` cluster
+  whose workers are threads of this process) are summed here, as in memory;
+- blocks on worker processes are summed by one long-lived task per worker, which
+  the client reaches over a socket of its own: it sends the weights, each worker
+  sends back the loss and gradient sums of its blocks, and the client adds them
+  (a star all-reduce, the client at its centre). An epoch costs one round trip
+  per worker, whatever the number of blocks.
+
+It runs on the current ``distributed.Client`` when there is one, else on Dask's
+local scheduler. ``DaskSigmoidMSEClassifier`` adds lazy, blockwise prediction on
+Dask input.
 
 Needs the ``dask`` extra: ``pip install '.[dask]'`` from a clone.
 """
 
 import math
-from contextlib import nullcontext
+import os
+import pickle
+import secrets
+import select
+import socket
+import time
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import replace
 from functools import partial
+from itertools import chain
 
 import numpy as np
 
@@ -33,7 +49,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _targets
 from ._backends import Backend
 from ._classifier import _PRIVATE_STATE, SigmoidMSEClassifier
-from ._network import FullBatch, constant_loss, means_of_counts
+from ._network import FlatParameters, FullBatch, constant_loss, means_of_counts
 from ._training import Batch
 from ._validation import (
     FitInputs,
@@ -88,6 +104,18 @@ def _known_array(a, name):
     return a
 
 
+def _checked_X_block(estimator_name, dtype, X):
+    """A row block of ``X`` with the in-memory checks, in the dtype the graph
+    declares (a continued fit's: its model's)."""
+    return checked_block(estimator_name, X).astype(dtype, copy=False)
+
+
+def _checked_y_block(y):
+    """A block of ``y`` with the in-memory checks; an empty block (boolean
+    indexing leaves them) has nothing to check."""
+    return y if y.shape[0] == 0 else checked_label_block(y)
+
+
 class DaskBackend(Backend):
     """Dask arrays: ``_backends.Backend`` as ``InMemory`` implements it, on the
     workers."""
@@ -113,10 +141,8 @@ class DaskBackend(Backend):
         if continuing:
             dtype = estimator.coefs_[0].dtype
         X = X.rechunk({1: -1}).map_blocks(
-            partial(checked_block, type(estimator).__name__), dtype=dtype
+            partial(_checked_X_block, type(estimator).__name__, dtype), dtype=dtype
         )
-        if X.dtype != dtype:
-            X = X.astype(dtype)
         y = _known_array(y, "y")
         if y.ndim != 1:
             raise ValueError(
@@ -127,7 +153,7 @@ class DaskBackend(Backend):
                 "Found input variables with inconsistent numbers of samples: "
                 f"[{X.shape[0]}, {y.shape[0]}]"
             )
-        y = y.rechunk((X.chunks[0],)).map_blocks(checked_label_block, dtype=y.dtype)
+        y = y.rechunk((X.chunks[0],)).map_blocks(_checked_y_block, dtype=y.dtype)
         if sample_weight is not None:
             if dask.is_dask_collection(sample_weight):
                 # One number per row, checked in memory: computed first, so its
@@ -219,123 +245,444 @@ class DaskBackend(Backend):
         return DaskFullBatch(X, targets, weights, biases, sample_weight)
 
 
-def _block_sums(X_block, codes_block, weight_block, params, need_grad):
-    """One block's ``Σ w ‖f - y‖²`` and gradient sums (runs on a worker, in one
-    thread: Dask's scheduler already runs the blocks in parallel)."""
-    weights, biases = params
-    batch = FullBatch(X_block, codes_block, weights, biases, weight_block, n_threads=1)
-    squared_error = batch.evaluate(need_grad)
-    if not need_grad:
-        return squared_error, None, None
-    return squared_error, batch.grads, batch.bias_grads
+# --- Epochs ---------------------------------------------------------------------------
+#
+# The blocks are computed once, where Dask puts them. Each epoch then needs no task
+# graph and no scheduler: blocks in this process are summed here, as in memory;
+# blocks on worker processes are summed by one long-lived task per worker, which
+# the client reaches over a socket of its own (a star all-reduce, the client at its
+# centre): the client sends the weights, each worker sends back the loss and
+# gradient sums of its blocks, added in block order, and the client adds the
+# workers' sums in the order of their first block. The cost of an epoch beyond
+# the sums is one round trip per worker, whatever the number of blocks.
+
+
+# How long the client waits, in one wait, before it checks that the workers' tasks,
+# the client and the scheduler are still there (a lost worker closes its socket,
+# which ends a wait at once).
+_POLL_SECONDS = 1.0
+
+# How long a worker's task waits for the client to connect: the client connects
+# as soon as it has submitted the task, so only a client that went away is slower.
+_ACCEPT_SECONDS = 60.0
+
+# Listening sockets opened by ``_listen`` for a fit's task on this worker, by
+# (fit token, worker address): a worker process's, read by ``_serve``.
+_LISTENING = {}
+
+# Message kinds, one byte each. A closed socket ends a task's epochs.
+_SUMS, _LOSS_ONLY = b"G", b"L"
+_OK, _FAILED = b"K", b"X"
+
+
+class LostWorkerError(RuntimeError):
+    """A worker that held training blocks went away during a fit on Dask.
+
+    The fit stops at once; its blocks and tasks are released. Dask recomputes the
+    lost blocks when the fit is run again on the workers that remain.
+    """
+
+
+class _Connection:
+    """One end of a fit's socket, whose waits end on a lost peer or a failed
+    ``check`` (called every :data:`_POLL_SECONDS` of waiting)."""
+
+    def __init__(self, sock, check=None):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        self.sock = sock
+        self._check = check
+
+    def _wait(self, writable):
+        while True:
+            ready = select.select(
+                [] if writable else [self.sock],
+                [self.sock] if writable else [],
+                [],
+                _POLL_SECONDS,
+            )
+            if ready[0] or ready[1]:
+                return
+            if self._check is not None:
+                self._check()
+
+    def send(self, *buffers):
+        for buffer in buffers:
+            view = memoryview(buffer).cast("B")
+            while view:
+                try:
+                    view = view[self.sock.send(view) :]
+                except BlockingIOError:
+                    self._wait(writable=True)
+
+    def recv_into(self, buffer):
+        view = memoryview(buffer).cast("B")
+        while view:
+            try:
+                received = self.sock.recv_into(view)
+            except BlockingIOError:
+                self._wait(writable=False)
+                continue
+            if received == 0:
+                raise ConnectionError("the other end closed the connection")
+            view = view[received:]
+        return buffer
+
+    def recv(self, n_bytes):
+        return bytes(self.recv_into(bytearray(n_bytes)))
+
+    def close(self):
+        self.sock.close()
+
+
+def _blocks_batch(blocks, weights, biases, n_threads):
+    """A ``FullBatch`` over row blocks ``[(X, codes, sample_weight), ...]`` that
+    sums gradients for ``weights`` and ``biases`` as given (empty blocks skipped:
+    they add nothing)."""
+    blocks = [block for block in blocks if block[0].shape[0] > 0]
+    if not blocks:
+        return None
+    X, codes, sample_weight = (list(part) for part in zip(*blocks))
+    if sample_weight[0] is None:
+        sample_weight = None
+    return FullBatch(
+        X, codes, weights, biases, sample_weight, n_threads=n_threads, copy_params=False
+    )
+
+
+def _class_counts(blocks, n_outputs):
+    """Σ sample_weight (or rows) of each class code over ``blocks``: the prior
+    loss's and the total weight's."""
+    counts = np.zeros(max(n_outputs, 2))
+    for _, codes, sample_weight in blocks:
+        counts += np.bincount(codes, weights=sample_weight, minlength=counts.size)
+    return counts
+
+
+def _listen(token, dask_worker=None):
+    """Open a listening socket on this worker's host for a fit's task (run by
+    ``Client.run``); its host and port go back to the client."""
+    from distributed.comm import get_address_host
+
+    host = get_address_host(dask_worker.address)
+    listener = socket.create_server((host, 0))
+    _LISTENING[(token, dask_worker.address)] = listener
+    return host, listener.getsockname()[1]
+
+
+def _forget(token, dask_worker=None):
+    """Close a fit's listening socket on this worker if its task never took it."""
+    listener = _LISTENING.pop((token, dask_worker.address), None)
+    if listener is not None:
+        listener.close()
+
+
+def _serve(token, layer_sizes, dtype, blocks):
+    """A fit's long-lived task on one worker: the loss and gradient sums of this
+    worker's ``blocks`` for each epoch's weights, until the client closes its
+    socket.
+
+    It runs on the one thread the task owns: the products run on the worker
+    process's BLAS threads (one, on a ``distributed`` worker process, whose nanny
+    sets ``OPENBLAS_NUM_THREADS=1``), nothing splits between threads.
+    """
+    from distributed import get_worker
+
+    listener = _LISTENING.pop((token, get_worker().address))
+    with listener:
+        listener.settimeout(_ACCEPT_SECONDS)
+        sock, _ = listener.accept()
+    connection = _Connection(sock)
+    try:
+        if connection.recv(len(token)) != token:
+            return
+        params = FlatParameters.empty(layer_sizes, dtype)
+        flat = params.flat
+        batch = _blocks_batch(blocks, params.weights, params.biases, n_threads=1)
+        connection.send(_class_counts(blocks, layer_sizes[-1]))
+        del blocks
+        while True:
+            kind = connection.recv(1)
+            connection.recv_into(flat)
+            _send_sums(connection, batch, flat, need_grad=kind == _SUMS)
+    except ConnectionError:
+        return  # the client closed the socket (the fit ended) or went away
+    finally:
+        connection.close()
+
+
+def _send_sums(connection, batch, flat, need_grad):
+    """One epoch's answer: the loss sum and, if asked, the gradient sums; or the
+    exception the sums raised."""
+    try:
+        if batch is None:
+            squared_error, sums = 0.0, np.zeros_like(flat)
+        else:
+            squared_error, sums = batch.evaluate(need_grad), batch.param_grads[0]
+    except Exception as exc:  # the client raises it
+        message = pickle.dumps(exc)
+        connection.send(_FAILED, np.array([len(message)], np.int64), message)
+        return
+    connection.send(_OK, np.array([squared_error]))
+    if need_grad:
+        connection.send(sums)
+
+
+class _Collective:
+    """The client's end of one long-lived task per worker (see ``_serve``).
+
+    The workers are ranked by their first block; each sums its blocks in block
+    order, and the client adds the workers' sums in rank order: for a given
+    layout of blocks on workers, the sums are bitwise the same every run.
+    """
+
+    def __init__(self, client, blocks, workers, layer_sizes, dtype):
+        self._client = client
+        self._token = secrets.token_bytes(16)
+        by_worker = {}
+        for block, holder in zip(blocks, workers):
+            by_worker.setdefault(holder, []).append(block)
+        self.workers = list(by_worker)  # ranked by their first block
+        self._tasks, self._connections, self._serving = [], [], 0
+        try:
+            self._start(by_worker, layer_sizes, dtype)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, by_worker, layer_sizes, dtype):
+        client = self._client
+        addresses = client.run(_listen, self._token, workers=self.workers)
+        for worker in self.workers:
+            self._tasks.append(
+                client.submit(
+                    _serve,
+                    self._token,
+                    layer_sizes,
+                    dtype,
+                    by_worker[worker],
+                    workers=[worker],
+                    allow_other_workers=False,
+                    pure=False,
+                )
+            )
+            sock = socket.create_connection(addresses[worker], timeout=_ACCEPT_SECONDS)
+            connection = _Connection(sock, self.check)
+            connection.send(self._token)
+            self._connections.append(connection)
+        self.counts = 0
+        for rank in self:
+            counts = self._receive_counts(rank, n_classes(layer_sizes))
+            self.counts = self.counts + counts  # in rank order
+            self._serving += 1  # its task took its listening socket
+        self._buffer = FlatParameters.empty(layer_sizes, dtype).flat
+
+    def __iter__(self):
+        return iter(range(len(self.workers)))
+
+    def _receive_counts(self, rank, n_counts):
+        counts = np.empty(n_counts)
+        with self._named(rank):
+            return self._connections[rank].recv_into(counts)
+
+    def check(self):
+        """Raise if a task failed, a worker went, or the client or scheduler did."""
+        if self._client.status != "running":
+            raise RuntimeError(
+                "The Dask client was closed or lost its scheduler during the fit "
+                f"(its status: {self._client.status!r}); the fit is stopped and its "
+                "workers' tasks end."
+            )
+        for holder, task in zip(self.workers, self._tasks):
+            if task.status == "error":
+                raise task.exception()
+            if task.status in ("cancelled", "lost") or task.done():
+                raise LostWorkerError(
+                    f"The fit's task on worker {holder} ended ({task.status}): the "
+                    "worker was lost or restarted during the fit."
+                )
+
+    @contextmanager
+    def _named(self, rank):
+        """Turn a closed connection into a :class:`LostWorkerError` naming the
+        worker (or the task's own error, when it failed)."""
+        try:
+            yield
+        except ConnectionError as exc:
+            self._wait_for_news(rank)
+            raise LostWorkerError(
+                f"Lost worker {self.workers[rank]} during the fit (its connection "
+                "closed): the worker died or was restarted. The fit is stopped and "
+                "its blocks are released; fit again to use the workers that remain."
+            ) from exc
+
+    def _wait_for_news(self, rank, seconds=2.0):
+        """A task that failed closes its socket before the scheduler says why:
+        raise its own error if it comes within ``seconds``."""
+        task = self._tasks[rank]
+        deadline = time.monotonic() + seconds
+        while task.status == "pending" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if task.status == "error":
+            raise task.exception()
+
+    def evaluate(self, flat, sums, need_grad):
+        """``Σ_j w_j ‖f_j - y_j‖²`` for the weights ``flat``; the gradient sums
+        into ``sums`` if ``need_grad``."""
+        self.check()
+        kind = _SUMS if need_grad else _LOSS_ONLY
+        for rank in self:
+            with self._named(rank):
+                self._connections[rank].send(kind, flat)
+        squared_error = 0.0
+        for rank in self:
+            with self._named(rank):
+                squared_error += self._receive_sums(rank, sums, need_grad)
+        return squared_error
+
+    def _receive_sums(self, rank, sums, need_grad):
+        connection = self._connections[rank]
+        if connection.recv(1) == _FAILED:
+            size = int(connection.recv_into(np.empty(1, np.int64))[0])
+            raise pickle.loads(connection.recv(size))
+        squared_error = float(connection.recv_into(np.empty(1))[0])
+        if need_grad:
+            if rank == 0:
+                connection.recv_into(sums)
+            else:
+                sums += connection.recv_into(self._buffer)
+        return squared_error
+
+    def close(self):
+        """End the workers' tasks (their sockets close) and let the cluster
+        forget them; never waits on a worker that went away."""
+        for connection in self._connections:
+            connection.close()
+        self._connections = []
+        if self._client.status == "running":
+            waiting = self.workers[self._serving :]  # tasks that never started
+            if waiting:
+                with suppress(Exception):  # the cluster may be going away too
+                    self._client.run(_forget, self._token, workers=waiting)
+            for task in self._tasks:
+                task.release()
+        self._tasks = []
+
+
+def n_classes(layer_sizes):
+    """Length of the class counts for ``layer_sizes``'s output units."""
+    return max(layer_sizes[-1], 2)
 
 
 class DaskFullBatch(Batch):
-    """Loss and gradient sums over a Dask array's row blocks, in block order.
+    """Loss and gradient sums over a Dask array's row blocks.
 
     Implements ``_training.Batch`` as ``_network.FullBatch`` does, so the training
-    loop is shared.
+    loop is shared. The blocks are computed once; with Dask's local schedulers, or
+    workers that are threads of this process, they are summed here as in memory
+    (no copy: the blocks are the workers' own arrays); with worker processes, by
+    one long-lived task per worker (see :class:`_Collective`).
     """
 
     xp = np
 
     def __init__(self, X, codes, weights, biases, sample_weight=None):
-        self.weights, self.biases = list(weights), list(biases)
-        self.grads = [np.zeros_like(w) for w in weights]
-        self.bias_grads = [np.zeros_like(b) for b in biases]
-        self.params = self.weights + self.biases
-        self.param_grads = self.grads + self.bias_grads
-        self.penalized, self.penalized_grads = self.weights, self.grads
+        layer_sizes = [X.shape[1], *(w.shape[0] for w in weights)]
+        dtype = weights[0].dtype
+        params = FlatParameters.copy_of(weights, biases)
+        self.weights, self.biases = params.weights, params.biases
+        self.params, self.penalized = [params.flat], [params.penalized]
+        sums = FlatParameters.empty(layer_sizes, dtype)
+        self._set_sums(sums.flat, sums.weights, sums.biases)
         arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
         self._client = _current_client()
-        if self._client is not None:
-            # One future per block, computed and kept on the workers; each epoch maps
-            # over them (cheaper per block than building a task graph).
-            blocks = [a.to_delayed().ravel().tolist() for a in arrays]
-            self._blocks = [self._client.compute(b) for b in blocks]
-        else:
-            # Persisted once: the blocks stay in memory for every epoch (for as
-            # long as this object holds the persisted arrays).
-            self._persisted = dask.persist(*arrays)
-            self._blocks = [a.to_delayed().ravel().tolist() for a in self._persisted]
-            arrays = list(self._persisted)
-        if sample_weight is None:
-            self._blocks.append([None] * len(self._blocks[0]))
-        # A bad label surfaces here; a bad block of X here or, on a cluster, at the
-        # first epoch (fit then closes this batch).
-        n_outputs = weights[-1].shape[0]
+        self._collective = self._futures = self._batch = None
         try:
-            counts = da.bincount(
-                arrays[1],
-                weights=arrays[2] if sample_weight is not None else None,
-                minlength=max(n_outputs, 2),
-            ).compute()
+            self._start(arrays, layer_sizes, dtype)
         except BaseException:
             # The exception's traceback keeps this object, and with it the
             # blocks, alive: release them now.
             self.close()
             raise
-        self.total_weight = float(np.sum(counts))
-        self._counts = counts
+        self.total_weight = float(np.sum(self._counts))
+
+    def _set_sums(self, flat, grads, bias_grads):
+        self.param_grads, self.grads, self.bias_grads = [flat], grads, bias_grads
+        self.penalized_grads = [flat[: self.penalized[0].size]]
+
+    def _start(self, arrays, layer_sizes, dtype):
+        """Compute the blocks where Dask puts them, and set up the epochs."""
+        delayed = [a.to_delayed().ravel().tolist() for a in arrays]
+        if self._client is None:
+            # Dask's local schedulers compute into this process.
+            self._sum_here(_blocks(dask.compute(*delayed)), layer_sizes)
+            return
+        from distributed import wait
+
+        self._futures = [self._client.compute(d) for d in delayed]
+        wait(list(chain(*self._futures)))
+        for future in chain(*zip(*self._futures)):  # in block order
+            if future.status == "error":  # a bad block: the in-memory message
+                raise future.exception()
+        holders = self._client.who_has(self._futures[0])
+        workers = [holders[future.key][0] for future in self._futures[0]]
+        pids = self._client.run(os.getpid, workers=sorted(set(workers)))
+        if set(pids.values()) == {os.getpid()}:
+            # Workers that are threads of this process: their blocks are here.
+            gathered = self._client.gather(self._futures)
+            self._sum_here(_blocks(gathered), layer_sizes)
+            return
+        blocks = _blocks(self._futures)
+        self._collective = _Collective(
+            self._client, blocks, workers, layer_sizes, dtype
+        )
+        self._counts = self._collective.counts
+
+    def _sum_here(self, blocks, layer_sizes):
+        self._batch = _blocks_batch(blocks, self.weights, self.biases, n_threads=None)
+        if self._batch is not None:  # sums straight into the batch's
+            self._set_sums(
+                self._batch.param_grads[0], self._batch.grads, self._batch.bias_grads
+            )
+        self._counts = _class_counts(blocks, layer_sizes[-1])
 
     def close(self):
         """Let the workers (or the local scheduler) drop the blocks now: ``fit``
         calls this when training ends, and a failed fit's traceback would
         otherwise keep them in the workers' memory."""
-        if self._blocks is None:
-            return
-        if self._client is not None:
-            for future in (f for blocks in self._blocks for f in blocks):
-                if future is not None:
+        if self._collective is not None:
+            self._collective.close()
+            self._collective = None
+        if self._futures is not None and self._client.status == "running":
+            for future in chain(*self._futures):
+                with suppress(Exception):
                     future.release()
-        self._blocks = self._persisted = None
+        self._futures = self._batch = None
 
-    def blas_threads(self):
-        """No change on the client: the products run on the workers."""
+    def blas_threads(self):  # TEMPORARY: removed with Batch.blas_threads
         return nullcontext()
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""
         return constant_loss(means_of_counts(self._counts, self.weights[-1].shape[0]))
 
-    def _block_results(self, need_grad):
-        params = (self.weights, self.biases)
-        if self._client is not None:
-            futures = self._client.map(
-                _block_sums,
-                *self._blocks,
-                params=params,
-                need_grad=need_grad,
-                pure=False,
-            )
-            try:
-                return self._client.gather(futures)
-            finally:
-                # A failed gather's traceback would hold them (see close).
-                for future in futures:
-                    future.release()
-        # One key for this epoch's weights, shared by every block's task.
-        shared = dask.delayed(params, traverse=False)
-        tasks = [
-            dask.delayed(_block_sums, pure=False)(x, c, w, shared, need_grad)
-            for x, c, w in zip(*self._blocks)
-        ]
-        return dask.compute(*tasks)
-
     def evaluate(self, need_grad=True):
         """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``."""
-        results = self._block_results(need_grad)
-        squared_error = 0.0
-        for index, (block_error, grads, bias_grads) in enumerate(results):
-            squared_error += block_error
-            if not need_grad:
-                continue
-            for total, part in zip(self.param_grads, grads + bias_grads):
-                if index == 0:
-                    total[...] = part
-                else:
-                    total += part
-        return squared_error
+        if self._collective is not None:
+            flat, sums = self.params[0], self.param_grads[0]
+            return self._collective.evaluate(flat, sums, need_grad)
+        if self._batch is None:  # no rows
+            self.param_grads[0][...] = 0
+            return 0.0
+        return self._batch.evaluate(need_grad)
+
+
+def _blocks(parts):
+    """``[(X, codes, sample_weight), ...]`` per row block, from the arrays' lists
+    of blocks (``sample_weight``'s list absent when there are no weights)."""
+    if len(parts) == 2:
+        parts = [*parts, [None] * len(parts[0])]
+    return list(zip(*parts))
 
 
 class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
@@ -444,8 +791,21 @@ class DaskSigmoidMSEClassifier(SigmoidMSEClassifier):
         return local
 
 
+#: This module's backend, which ``_backends.backend_for`` finds by the input's type.
+BACKEND = DaskBackend
+
+
 def _apply(model, method, block):
+    if block.shape[0] == 0:  # boolean indexing leaves empty blocks
+        return _empty_result(model, method, block)
     return getattr(model, method)(block)
+
+
+def _empty_result(model, method, block):
+    """What ``method`` returns for no rows, in the shape and dtype of its
+    results for one row."""
+    one_row = np.zeros((1, block.shape[1]), block.dtype)
+    return getattr(model, method)(one_row)[:0]
 
 
 def _with_parent_sections(doc):

@@ -32,7 +32,7 @@ BACKEND_METHODS = {
     "hold_out",
     "batch",
 }
-BATCH_METHODS = {"evaluate", "prior_loss", "blas_threads", "close"}
+BATCH_METHODS = {"evaluate", "prior_loss", "blas_threads", "close"}  # TEMPORARY
 QUICK = dict(max_iter=20, tol=0.0, random_state=0)
 
 # Short fits stop at max_iter on purpose; where the warnings point is tested below.
@@ -187,20 +187,49 @@ def test_a_dask_fit_finds_the_in_memory_prior_loss(binary):
     assert est._prior_loss == pytest.approx(ref._prior_loss, rel=1e-13)
 
 
-def test_dask_blocks_are_summed_in_one_thread_each(monkeypatch):
+def test_epochs_on_the_local_scheduler_are_summed_in_the_calling_thread(monkeypatch):
+    # No Dask thread, and so no BLAS threads on top of Dask's: the blocks are
+    # computed once, and every epoch sums them here, as in memory.
+    import threading
+
     skdask = pytest.importorskip("sklearn_sigmoid_mlp.dask")
     seen = []
+    real = FullBatch.evaluate
 
-    class Recording(FullBatch):
-        def __init__(self, *args, **kwargs):
-            seen.append(kwargs.get("n_threads"))
-            super().__init__(*args, **kwargs)
+    def recording(self, need_grad=True):
+        seen.append((threading.current_thread(), len(self._parts)))
+        return real(self, need_grad)
 
-    # The local scheduler runs the blocks in this process, with this class.
-    monkeypatch.setattr(skdask, "FullBatch", Recording)
+    monkeypatch.setattr(FullBatch, "evaluate", recording)
     X, y = learnable(n=200)
     skdask.DaskSigmoidMSEClassifier(max_iter=2, tol=0.0).fit(*on_dask(X, y))
-    assert seen and set(seen) == {1}
+    # The initial loss and two epochs, over the 3 blocks of 70 rows.
+    assert seen == [(threading.main_thread(), 3)] * 3
+
+
+def test_the_packages_imports_form_no_circle_and_only_its_dask_module_knows_dask():
+    import ast
+    from graphlib import CycleError, TopologicalSorter
+    from pathlib import Path
+
+    import sklearn_sigmoid_mlp
+
+    graph = {}
+    for path in Path(sklearn_sigmoid_mlp.__file__).parent.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):  # lazy imports too
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module is None:
+                    imported.update(alias.name for alias in node.names)
+                else:
+                    imported.add(node.module.partition(".")[0])
+        graph[path.stem] = imported
+    try:
+        list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        pytest.fail(f"import circle: {exc.args[1]}")
+    # The core never imports the Dask module; onnx.py registers its public class.
+    assert {name for name, imported in graph.items() if "dask" in imported} == {"onnx"}
 
 
 # --- early stopping: the score of the hold-out's own pass -----------------------------

@@ -1,5 +1,7 @@
 """The network's mathematics: gradients, sigmoid, initial draws, block independence."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from sklearn import config_context
@@ -191,3 +193,38 @@ def test_input_reach_is_the_largest_absolute_row_sum():
     rng = np.random.RandomState(0)
     weight = rng.normal(size=(37, 70_000))  # several units per chunk
     assert input_reach(weight) == pytest.approx(np.abs(weight).sum(axis=1).max())
+
+
+@pytest.mark.parametrize("targets_kind", ["codes", "indicators"])
+def test_a_batch_over_row_blocks_sums_what_the_whole_array_sums(targets_kind):
+    # Blocks of whole row blocks (and an empty one): the same blocks, in the same
+    # order, as the one array walked 100 rows at a time.
+    X, targets, weights, biases = _large_batch_inputs(targets_kind)
+    w = np.random.RandomState(1).rand(700)
+    cuts = [0, 300, 300, 700]
+    parts = [slice(a, b) for a, b in pairwise(cuts)]
+
+    def rows(array, part):
+        return array[part] if array.ndim == 1 else array[:, part]
+
+    whole = FullBatch(X, targets, weights, biases, w, block_size=100)
+    blocks = FullBatch(
+        [X[p] for p in parts],
+        [rows(targets, p) for p in parts],
+        weights,
+        biases,
+        [w[p] for p in parts],
+        block_size=100,
+    )
+    assert blocks.total_weight == pytest.approx(whole.total_weight, rel=1e-15)
+    assert blocks.evaluate() == whole.evaluate()
+    assert np.array_equal(blocks.param_grads[0], whole.param_grads[0])
+    assert blocks.prior_loss() == whole.prior_loss()
+
+
+def test_a_batch_without_rows_sums_to_zero():
+    X, targets, weights, biases = _large_batch_inputs("codes")
+    batch = FullBatch(X[:0], targets[:0], weights, biases)
+    batch.param_grads[0][...] = np.nan  # what np.empty may hold
+    assert batch.evaluate() == 0.0
+    assert not np.any(batch.param_grads[0])
