@@ -23,7 +23,8 @@ less that of ``E`` (the epochs per timing), divided by ``E``: what a fit does on
   units, full-batch SGD without momentum or penalty, for the same number of epochs;
 - ``ours-f64`` / ``ours-f32``: ``SigmoidMSEClassifier`` on float64 / float32 input;
 - ``numpy-min``: a minimal hand-written NumPy epoch (forward, loss, backward,
-  update; in place; one BLAS thread), float64: what NumPy itself does per epoch;
+  update; in place; the process's BLAS threads), float64: what NumPy itself does
+  per epoch;
 - ``torch-f64`` / ``torch-f32``: the same epoch as a plain PyTorch CPU loop
   (``torch.sigmoid``, ``@``, no autograd; torch's own threads), when torch is
   installed;
@@ -37,9 +38,9 @@ Extra peak memory (numpy allocations during ``fit`` above the input arrays, from
 
 ``--shape threads`` times ours and the floor under 1 and 2 threads
 (``threadpool_limits``) for digits and large, with the share of the epoch spent
-outside the two big products. ``--shape crossover`` times one epoch's sums with 1
-and 2 threads over a range of sizes: where threads start to pay
-(``_network.THREADED_MIN_MACS``).
+outside the two big products. ``--shape crossover`` times one epoch's sums with its
+elementwise steps on 1 and 2 threads over a range of sizes: where splitting them
+starts to pay (``_threads.MIN_SPLIT_ENTRIES``).
 
 ``--shape contention`` times the whole default digits fit (the notebook's run, 1017
 epochs; MLPClassifier with the same full-batch SGD for as many epochs), each fit in
@@ -167,9 +168,8 @@ def _sigmoid_in_place(a):
 
 def numpy_min_epochs(X, y, hidden, epochs, learning_rate=0.7):
     """The minimal hand-written NumPy epoch: forward, loss, backward, update; in
-    place (units × rows); one BLAS thread. Returns the last loss."""
-    from threadpoolctl import threadpool_limits
-
+    place (units × rows); on the process's BLAS threads, as ours. Returns the last
+    loss."""
     params, n_classes = _network_draws(X, y, hidden)
     W1, b1, W2, b2 = params
     n = X.shape[0]
@@ -179,30 +179,29 @@ def numpy_min_epochs(X, y, hidden, epochs, learning_rate=0.7):
     A2, D2 = np.empty((n_classes, n), X.dtype), np.empty((n_classes, n), X.dtype)
     gW1, gb1, gW2, gb2 = grads = [np.empty_like(p) for p in params]
     step = learning_rate / n
-    with threadpool_limits(limits=1, user_api="blas"):
-        for _ in range(epochs):
-            np.matmul(W1, X.T, out=A1)
-            A1 += b1[:, None]
-            _sigmoid_in_place(A1)
-            np.matmul(W2, A1, out=A2)
-            A2 += b2[:, None]
-            _sigmoid_in_place(A2)
-            np.subtract(A2, Y, out=D2)
-            loss = 0.5 / n * float(np.vdot(D2, D2))
-            D2 *= A2
-            np.subtract(1, A2, out=A2)
-            D2 *= A2
-            np.matmul(D2, A1.T, out=gW2)
-            np.sum(D2, axis=1, out=gb2)
-            np.matmul(W2.T, D2, out=D1)
-            D1 *= A1
-            np.subtract(1, A1, out=A1)
-            D1 *= A1
-            np.matmul(D1, X, out=gW1)
-            np.sum(D1, axis=1, out=gb1)
-            for param, grad in zip(params, grads):
-                grad *= step
-                param -= grad
+    for _ in range(epochs):
+        np.matmul(W1, X.T, out=A1)
+        A1 += b1[:, None]
+        _sigmoid_in_place(A1)
+        np.matmul(W2, A1, out=A2)
+        A2 += b2[:, None]
+        _sigmoid_in_place(A2)
+        np.subtract(A2, Y, out=D2)
+        loss = 0.5 / n * float(np.vdot(D2, D2))
+        D2 *= A2
+        np.subtract(1, A2, out=A2)
+        D2 *= A2
+        np.matmul(D2, A1.T, out=gW2)
+        np.sum(D2, axis=1, out=gb2)
+        np.matmul(W2.T, D2, out=D1)
+        D1 *= A1
+        np.subtract(1, A1, out=A1)
+        D1 *= A1
+        np.matmul(D1, X, out=gW1)
+        np.sum(D1, axis=1, out=gb1)
+        for param, grad in zip(params, grads):
+            grad *= step
+            param -= grad
     return loss
 
 
@@ -490,7 +489,8 @@ CROSSOVER = {
 
 
 def bench_crossover(rounds):
-    """One epoch's sums (``FullBatch.evaluate``) with 1 and 2 threads, by size."""
+    """One epoch's sums (``FullBatch.evaluate``) with its elementwise steps on 1
+    and 2 threads (the products on BLAS's threads either way), by size."""
     from sklearn_sigmoid_mlp._network import FullBatch, init_weights
 
     rows = []
@@ -504,9 +504,9 @@ def bench_crossover(rounds):
             for _ in range(rounds):
                 for threads in (1, 2):
                     batch = FullBatch(X, y, weights, biases, n_threads=threads)
-                    with batch.blas_threads():
-                        times[threads].append(_time_evaluate(batch))
+                    times[threads].append(_time_evaluate(batch))
             macs = n_samples * (n_features * hidden + hidden * 10)
+            entries = hidden * min(batch.block_size, n_samples)
             one, two = (statistics.median(times[t]) for t in (1, 2))
             speedup = statistics.median(a / b for a, b in zip(times[1], times[2]))
             shape = f"{n_samples} × {n_features} → {hidden} → 10"
@@ -514,6 +514,7 @@ def bench_crossover(rounds):
                 dict(
                     shape=shape,
                     macs=macs,
+                    entries=entries,
                     one_ms=1e3 * one,
                     two_ms=1e3 * two,
                     speedup=speedup,
@@ -522,11 +523,15 @@ def bench_crossover(rounds):
     columns = [
         ("shape", "shape", "{}"),
         ("multiply-adds per epoch", "macs", "{:.2e}"),
+        ("hidden entries per block", "entries", "{:,}"),
         ("1 thread ms", "one_ms", "{:.3f}"),
         ("2 threads ms", "two_ms", "{:.3f}"),
         ("× from 2 threads", "speedup", "{:.2f}"),
     ]
-    title = f"crossover: one epoch's sums on 1 and 2 threads, {rounds} rounds"
+    title = (
+        "crossover: one epoch's sums, elementwise steps on 1 and 2 threads, "
+        f"{rounds} rounds"
+    )
     result = {"shape": "crossover", "title": title, "rows": rows}
     return f"### {title}\n\n{table(rows, columns)}\n", result
 
