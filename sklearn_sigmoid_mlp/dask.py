@@ -20,9 +20,9 @@ Dask input.
 Needs the ``dask`` extra: ``pip install '.[dask]'`` from a clone.
 """
 
+import builtins
 import math
 import os
-import pickle
 import secrets
 import select
 import socket
@@ -270,6 +270,9 @@ _ACCEPT_SECONDS = 60.0
 # (fit token, worker address): a worker process's, read by ``_serve``.
 _LISTENING = {}
 
+# TCP keepalive: probe after 4 s of silence, every 2 s, give up after 3 probes.
+_KEEPALIVE = {"TCP_KEEPIDLE": 4, "TCP_KEEPINTVL": 2, "TCP_KEEPCNT": 3}
+
 # Message kinds, one byte each. A closed socket ends a task's epochs.
 _SUMS, _LOSS_ONLY = b"G", b"L"
 _OK, _FAILED = b"K", b"X"
@@ -288,7 +291,14 @@ class _Connection:
     ``check`` (called every :data:`_POLL_SECONDS` of waiting)."""
 
     def __init__(self, sock, check=None):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Each message goes at once, and a peer that vanishes without
+            # closing (its host gone) is found within about 10 s of silence.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            for option, value in _KEEPALIVE.items():
+                if hasattr(socket, option):  # Linux names
+                    sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
         sock.setblocking(False)
         self.sock = sock
         self._check = check
@@ -419,8 +429,8 @@ def _send_sums(connection, batch, flat, need_grad):
             squared_error, sums = 0.0, np.zeros_like(flat)
         else:
             squared_error, sums = batch.evaluate(need_grad), batch.param_grads[0]
-    except Exception as exc:  # the client raises it
-        message = pickle.dumps(exc)
+    except Exception as exc:  # the client raises it (as text: nothing unpickled)
+        message = f"{type(exc).__name__}\n{exc}".encode()
         connection.send(_FAILED, np.array([len(message)], np.int64), message)
         return
     connection.send(_OK, np.array([squared_error]))
@@ -544,7 +554,7 @@ class _Collective:
         connection = self._connections[rank]
         if connection.recv(1) == _FAILED:
             size = int(connection.recv_into(np.empty(1, np.int64))[0])
-            raise pickle.loads(connection.recv(size))
+            raise _worker_error(self.workers[rank], connection.recv(size).decode())
         squared_error = float(connection.recv_into(np.empty(1))[0])
         if need_grad:
             if rank == 0:
@@ -567,6 +577,16 @@ class _Collective:
             for task in self._tasks:
                 task.release()
         self._tasks = []
+
+
+def _worker_error(worker, text):
+    """The exception a worker's sums raised, from its type's name and message:
+    a built-in exception type as it was, any other as a RuntimeError naming it."""
+    name, _, message = text.partition("\n")
+    kind = getattr(builtins, name, None)
+    if isinstance(kind, type) and issubclass(kind, Exception):
+        return kind(message)
+    return RuntimeError(f"{name} on worker {worker}: {message}")
 
 
 def n_classes(layer_sizes):

@@ -404,3 +404,33 @@ def test_partial_fit_with_a_class_weight_of_a_class_absent_from_the_batch(
         classes=["fraud", "ok"],
     )
     assert max_rel(est, ref) < 1e-10
+
+
+@pytest.mark.parametrize(
+    "raised, expected",
+    [
+        (ValueError("a bad block"), "ValueError: a bad block"),
+        (np.linalg.LinAlgError("singular"), "RuntimeError: LinAlgError on worker"),
+    ],
+)
+def test_an_error_in_a_workers_sums_is_raised_by_the_client(raised, expected):
+    # Sent as text, never unpickled: a built-in type as it was, another named.
+    import socket
+
+    from sklearn_sigmoid_mlp import dask as skdask
+
+    class Failing:
+        def evaluate(self, need_grad):
+            raise raised
+
+    worker_end, client_end = socket.socketpair()
+    collective = skdask._Collective.__new__(skdask._Collective)
+    collective.workers = ["tcp://worker-0"]
+    collective._connections = [skdask._Connection(client_end)]
+    flat = np.zeros(3)
+    skdask._send_sums(skdask._Connection(worker_end), Failing(), flat, True)
+    with pytest.raises(Exception) as error:
+        collective._receive_sums(0, flat, need_grad=True)
+    assert f"{type(error.value).__name__}: {error.value}".startswith(expected)
+    worker_end.close()
+    client_end.close()
