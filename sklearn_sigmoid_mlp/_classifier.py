@@ -31,7 +31,6 @@ from ._diagnosis import (
     max_iter_message,
     poor_fit_message,
     saturated_share,
-    single_class,
 )
 from ._doc_links import DocLinkMixin
 from ._fixes import (
@@ -496,10 +495,14 @@ class SigmoidMSEClassifier(
             state = self._fitted_state(
                 backend, batch, targets, start, result, inputs, incremental
             )
+            # Where the rows are (on a cluster too): the classes it now predicts.
+            counts = None
+            if not (incremental or targets.multilabel):
+                counts = batch.predicted_counts()
         self._commit(state)
         # The batch's buffers go before the diagnosis allocates its own.
         del batch, validation
-        return [] if incremental else self._fit_warnings(result, inputs)
+        return [] if incremental else self._fit_warnings(result, inputs, counts)
 
     def _encode_targets(self, backend, inputs, classes, continuing, incremental):
         """Step 2: classes, and the targets the network is trained on."""
@@ -620,19 +623,18 @@ class SigmoidMSEClassifier(
                 reconstruction_attributes=fitted_so_far,
             )
 
-        with batch.blas_threads():
-            result = train(
-                batch,
-                learning_rate=self.learning_rate,
-                max_iter=max_epochs,
-                tol=self.tol,
-                n_iter_no_change=self._patience(),
-                # In the units of the scaled weights: alpha / (2 Σ w) as given.
-                alpha=self.alpha / inputs.weight_scale,
-                validation=validation,
-                on_epoch=on_epoch,
-                stopping_rule=not incremental,
-            )
+        result = train(
+            batch,
+            learning_rate=self.learning_rate,
+            max_iter=max_epochs,
+            tol=self.tol,
+            n_iter_no_change=self._patience(),
+            # In the units of the scaled weights: alpha / (2 Σ w) as given.
+            alpha=self.alpha / inputs.weight_scale,
+            validation=validation,
+            on_epoch=on_epoch,
+            stopping_rule=not incremental,
+        )
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_end(
                 estimator=self,
@@ -770,34 +772,29 @@ class SigmoidMSEClassifier(
         ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
         return ctx
 
-    def _fit_warnings(self, result, inputs):
-        """``(message, category)`` of each warning this fit's result calls for."""
+    def _fit_warnings(self, result, inputs, counts):
+        """``(message, category)`` of each warning this fit's result calls for;
+        ``counts`` are the rows predicted for each class code (None: multilabel).
+        """
         found = []
         if result.stopped_by == "max_iter":
             found.append((max_iter_message(self.max_iter), ConvergenceWarning))
         # One class for every row is a useless model whatever loss_reduction_
         # says: measured at 0.11 and 0.31 among 100 one-vs-rest digits fits.
-        single = self._single_prediction(inputs)
+        single = self._single_prediction(counts)
         if learned_little(self.loss_reduction_) or single is not None:
             message = self._poor_fit_message(result, inputs, single)
             found.append((message, PoorFitWarning))
         return found
 
-    def _single_prediction(self, inputs):
+    def _single_prediction(self, counts):
         """``(label, n_classes)`` if the new model predicts ``label`` for every
-        training row, else None; None too for multilabel targets and for a Dask
-        ``X``, which would be computed again."""
-        if self._multilabel or backend_for(inputs.X) is not InMemory:
+        training row (``counts``: rows per predicted class code), else None."""
+        if counts is None or np.count_nonzero(counts) != 1:
             return None
         classes = to_numpy(self.classes_)
-        label = single_class(
-            inputs.X,
-            [c.T for c in self.coefs_],
-            self.intercepts_,
-            classes,
-            reach=self._input_reach,
-        )
-        return None if label is None else (label, len(classes))
+        label = classes[int(np.flatnonzero(counts)[0])]
+        return label.tolist(), len(classes)  # a Python value: shown as False
 
     def _poor_fit_message(self, result, inputs, single):
         """The numbers, and the cause found on the training rows (in memory; not

@@ -12,9 +12,7 @@ convergence. The remedies are the ones
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import move_to, namespace_of, to_numpy
-from ._network import predict_outputs
-from ._targets import decode
+from ._arrays import move_to, namespace_of
 from ._training import MIN_LOSS_REDUCTION
 
 # Share of the training outputs within 1e-6 of 0 or 1 from which the step is the
@@ -103,50 +101,6 @@ def diagnosis_rows(X, most=SAMPLED_ROWS):
         return X[rows]
     # Another array library, on X's device: no copy of X to the host.
     return namespace_of(X).take(X, move_to(rows, X), axis=0)
-
-
-def single_class(X, weights, biases, classes, reach=None):
-    """The class a single-label network predicts for every row of ``X``, or None
-    if it predicts several (see :func:`single_prediction`).
-
-    ``weights`` are units × inputs, as :func:`~._network.predict_outputs` takes
-    them; ``reach`` is its cached first-layer reach.
-    """
-
-    def predict(rows):
-        outputs = predict_outputs(rows, weights, biases, reach=reach)
-        return decode(to_numpy(outputs), classes, multilabel=False)
-
-    return single_prediction(X, predict)
-
-
-def single_prediction(X, predict, chunk=65536):
-    """The one label that ``predict`` gives every row of ``X``, or None if it gives
-    several.
-
-    Checked on :func:`diagnosis_rows` first, where a model that predicts several
-    labels almost always shows it; only then on every row, a chunk at a time
-    (memory stays flat), stopping at the first other label.
-
-    Examples
-    --------
-    >>> X = np.arange(6.0).reshape(6, 1)
-    >>> single_prediction(X, lambda rows: rows[:, 0] > 9, chunk=4)
-    False
-    >>> single_prediction(X, lambda rows: rows[:, 0] > 4, chunk=4) is None
-    True
-    """
-    labels = np.unique(predict(diagnosis_rows(X)))
-    if len(labels) > 1:
-        return None
-    if X.shape[0] > SAMPLED_ROWS:
-        n_rows = X.shape[0]
-        for start in range(0, n_rows, chunk):
-            # A stop within bounds: the array API leaves any other unspecified.
-            found = np.unique(predict(X[start : min(start + chunk, n_rows), :]))
-            if len(found) > 1 or found[0] != labels[0]:
-                return None
-    return labels[:1].tolist()[0]  # a Python value: shown as False, not np.False_
 
 
 def poor_fit_message(

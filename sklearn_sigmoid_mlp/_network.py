@@ -13,7 +13,7 @@ Each maths function has one body for every array library: NumPy buffers given
 libraries, which have no ``out=``) the same step allocates its result.
 """
 
-from contextlib import nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
@@ -620,9 +620,6 @@ class FullBatch(Batch):
     def close(self):
         """Nothing to release early: the buffers go with this object."""
 
-    def blas_threads(self):  # TEMPORARY: removed with Batch.blas_threads
-        return nullcontext()
-
     def prior_loss(self):
         """Loss of the best constant prediction (see :func:`constant_loss`)."""
         if len(self._parts) > 1:  # row blocks: their targets and weights together
@@ -648,37 +645,52 @@ class FullBatch(Batch):
         """
         squared_error = 0.0
         first = True  # the first block's sums go straight into the totals
-        with (
-            ColumnThreads(self.n_threads) as threads,
-            np.errstate(over="ignore", under="ignore", invalid="ignore"),
-        ):
-            for part in self._parts:
-                # Not gen_batches: its parameter validation costs microseconds.
-                for start in range(0, part[0].shape[0], self.block_size):
-                    stop = min(start + self.block_size, part[0].shape[0])
-                    sums = None
-                    if need_grad:
-                        sums = self._sums if first else self._block_sums
-                    error = self._sum_block(part, start, stop, sums, threads.split)
-                    squared_error += error
-                    if need_grad and not first:
-                        self._sums.add(self._block_sums)
-                    first = False
+        with self._pass() as split:
+            for part, start, stop in self._row_blocks():
+                sums = None
+                if need_grad:
+                    sums = self._sums if first else self._block_sums
+                squared_error += self._sum_block(part, start, stop, sums, split)
+                if need_grad and not first:
+                    self._sums.add(self._block_sums)
+                first = False
         if need_grad and first:  # no rows: no block wrote the sums
             for array in self._sums.arrays:
                 array[...] = 0
         return squared_error
 
+    @contextmanager
+    def _pass(self):
+        """A pass over the rows: the threads that split its elementwise steps
+        (their ``split``), and floating-point warnings silenced once."""
+        with (
+            ColumnThreads(self.n_threads) as threads,
+            np.errstate(over="ignore", under="ignore", invalid="ignore"),
+        ):
+            yield threads.split
+
+    def _row_blocks(self):
+        """``(part, start, stop)`` of every block of rows, in order."""
+        for part in self._parts:
+            n_rows = part[0].shape[0]
+            # Not gen_batches: its parameter validation costs microseconds a call.
+            for start in range(0, n_rows, self.block_size):
+                yield part, start, min(start + self.block_size, n_rows)
+
+    def _forward(self, X, start, stop, split):
+        """Every layer's activations for rows ``start:stop`` of ``X``, and the
+        output delta's buffer (None for other array libraries)."""
+        X = X if stop - start == X.shape[0] else X[start:stop, :]
+        buffers = delta = None
+        if self._buffers is not None:
+            buffers, delta = self._buffers.views(stop - start)
+        return X, forward(X, self.weights, self.biases, buffers, self.xp, split), delta
+
     def _sum_block(self, part, start, stop, sums, split):
         """``Σ w ‖f - y‖²`` of rows ``start:stop`` of ``part`` (``X``, targets,
         sample weights); their gradient sums into ``sums`` unless it is None."""
         X, targets, sample_weight = part
-        X = X if stop - start == X.shape[0] else X[start:stop]
-        buffers = delta = scratch = None
-        if self._buffers is not None:
-            buffers, delta = self._buffers.views(stop - start)
-            scratch = self._buffers.scratch
-        acts = forward(X, self.weights, self.biases, buffers, self.xp, split)
+        X, acts, delta = self._forward(X, start, stop, split)
         if self.outputs is not None:
             self.outputs[start:stop, ...] = acts[-1].T
         weight = None if sample_weight is None else sample_weight[start:stop]
@@ -686,8 +698,28 @@ class FullBatch(Batch):
         error, delta = output_delta(acts[-1], targets, delta, weight, self.xp)
         if sums is not None:
             grads = (sums.grads, sums.bias_grads)
+            scratch = None if self._buffers is None else self._buffers.scratch
             backward(X, self.weights, acts, delta, *grads, scratch, self.xp, split)
         return error
+
+    def predicted_counts(self):
+        """How many rows the network now predicts each class code for: the unit
+        of the largest output, or for one output unit ``f > 0.5`` (``predict``'s
+        rule). One forward pass, in this batch's buffers.
+
+        Returns
+        -------
+        ndarray of shape (max(n_outputs, 2),)
+        """
+        xp, n_outputs = self.xp, self.weights[-1].shape[0]
+        counts = np.zeros(max(n_outputs, 2), np.int64)
+        with self._pass() as split:
+            for (X, _, _), start, stop in self._row_blocks():
+                out = self._forward(X, start, stop, split)[1][-1]
+                codes = out[0, :] > 0.5 if n_outputs == 1 else xp.argmax(out, axis=0)
+                codes = _convert_to_numpy(codes, xp) if xp is not np else codes
+                counts += np.bincount(codes.astype(np.intp), minlength=counts.size)
+        return counts
 
     def _block_targets(self, targets, start, stop):
         """0/1 targets of rows ``start:stop``, units × rows."""

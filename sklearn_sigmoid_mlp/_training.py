@@ -5,7 +5,6 @@ implement; the gradients come from ``_network.FullBatch``.
 """
 
 import math
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -65,8 +64,9 @@ class Batch(Protocol):
     def prior_loss(self) -> float:
         """Loss of the best constant prediction."""
 
-    def blas_threads(self) -> AbstractContextManager:
-        """The context training runs in (BLAS thread counts)."""
+    def predicted_counts(self) -> np.ndarray:
+        """Rows the network now predicts each class code for (single-label
+        targets): ``predict``'s rule on every row, where the rows live."""
 
     def close(self) -> None:
         """Release what the batch holds (called by ``fit``, failed or not)."""

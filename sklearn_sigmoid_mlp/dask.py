@@ -27,7 +27,7 @@ import secrets
 import select
 import socket
 import time
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import partial
 from itertools import chain
@@ -274,7 +274,7 @@ _LISTENING = {}
 _KEEPALIVE = {"TCP_KEEPIDLE": 4, "TCP_KEEPINTVL": 2, "TCP_KEEPCNT": 3}
 
 # Message kinds, one byte each. A closed socket ends a task's epochs.
-_SUMS, _LOSS_ONLY = b"G", b"L"
+_SUMS, _LOSS_ONLY, _PREDICTED = b"G", b"L", b"P"
 _OK, _FAILED = b"K", b"X"
 
 
@@ -414,7 +414,11 @@ def _serve(token, layer_sizes, dtype, blocks):
         while True:
             kind = connection.recv(1)
             connection.recv_into(flat)
-            _send_sums(connection, batch, flat, need_grad=kind == _SUMS)
+            if kind == _PREDICTED:
+                counts = np.zeros(n_classes(layer_sizes), np.int64)
+                connection.send(counts if batch is None else batch.predicted_counts())
+            else:
+                _send_sums(connection, batch, flat, need_grad=kind == _SUMS)
     except ConnectionError:
         return  # the client closed the socket (the fit ended) or went away
     finally:
@@ -480,9 +484,10 @@ class _Collective:
             connection = _Connection(sock, self.check)
             connection.send(self._token)
             self._connections.append(connection)
+        self._n_counts = n_classes(layer_sizes)
         self.counts = 0
         for rank in self:
-            counts = self._receive_counts(rank, n_classes(layer_sizes))
+            counts = self._receive_counts(rank, self._n_counts)
             self.counts = self.counts + counts  # in rank order
             self._serving += 1  # its task took its listening socket
         self._buffer = FlatParameters.empty(layer_sizes, dtype).flat
@@ -549,6 +554,20 @@ class _Collective:
             with self._named(rank):
                 squared_error += self._receive_sums(rank, sums, need_grad)
         return squared_error
+
+    def predicted_counts(self, flat):
+        """Rows the network of weights ``flat`` predicts each class code for, over
+        every worker's blocks."""
+        self.check()
+        for rank in self:
+            with self._named(rank):
+                self._connections[rank].send(_PREDICTED, flat)
+        total = 0
+        for rank in self:
+            counts = np.empty(self._n_counts, np.int64)
+            with self._named(rank):
+                total = total + self._connections[rank].recv_into(counts)
+        return total
 
     def _receive_sums(self, rank, sums, need_grad):
         connection = self._connections[rank]
@@ -679,8 +698,15 @@ class DaskFullBatch(Batch):
                     future.release()
         self._futures = self._batch = None
 
-    def blas_threads(self):  # TEMPORARY: removed with Batch.blas_threads
-        return nullcontext()
+    def predicted_counts(self):
+        """Rows the network now predicts each class code for, where they live
+        (see ``FullBatch.predicted_counts``)."""
+        if self._collective is not None:
+            return self._collective.predicted_counts(self.params[0])
+        n_counts = len(self._counts)
+        if self._batch is None:  # no rows
+            return np.zeros(n_counts, np.int64)
+        return self._batch.predicted_counts()
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""

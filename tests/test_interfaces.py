@@ -32,7 +32,7 @@ BACKEND_METHODS = {
     "hold_out",
     "batch",
 }
-BATCH_METHODS = {"evaluate", "prior_loss", "blas_threads", "close"}  # TEMPORARY
+BATCH_METHODS = {"evaluate", "prior_loss", "predicted_counts", "close"}
 QUICK = dict(max_iter=20, tol=0.0, random_state=0)
 
 # Short fits stop at max_iter on purpose; where the warnings point is tested below.

@@ -228,3 +228,25 @@ def test_a_batch_without_rows_sums_to_zero():
     batch.param_grads[0][...] = np.nan  # what np.empty may hold
     assert batch.evaluate() == 0.0
     assert not np.any(batch.param_grads[0])
+
+
+@pytest.mark.parametrize("n_outputs", [1, 4])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_predicted_counts_are_the_classes_predict_gives_every_row(n_outputs, sparse):
+    import scipy.sparse as sp
+
+    from sklearn_sigmoid_mlp._network import predict_outputs
+    from sklearn_sigmoid_mlp._targets import decode
+
+    X, _, _, _ = _large_batch_inputs("codes")
+    weights, biases = init_weights([30, 12, n_outputs], np.random.RandomState(3))
+    weights = [5 * w for w in weights]  # outputs far apart: several classes
+    n_classes = max(n_outputs, 2)
+    codes = np.random.RandomState(4).randint(n_classes, size=700)
+    X_in = sp.csr_matrix(X) if sparse else X
+    batch = FullBatch(X_in, codes, weights, biases, block_size=64)
+    outputs = predict_outputs(X, weights, biases)
+    predicted = decode(outputs, np.arange(n_classes), multilabel=False)
+    expected = np.bincount(predicted, minlength=n_classes)
+    assert np.count_nonzero(expected) > 1
+    assert batch.predicted_counts().tolist() == expected.tolist()

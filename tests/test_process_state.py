@@ -181,8 +181,9 @@ def test_a_large_fit_shares_its_elementwise_work_with_every_allowed_thread(
     before = _process_settings()
     with threadpool_limits(limits=2, user_api="blas"):
         _hooked(lambda epoch: None, max_iter=2, hidden_layer_sizes=(100,)).fit(X, y)
-        # The initial loss and two epochs, each on 2 threads that do take a share.
-        assert [n for n, _ in seen] == [2] * 3
+        # The initial loss, two epochs and the predicted classes' pass (for the
+        # one-class check), each on 2 threads that do take a share.
+        assert [n for n, _ in seen] == [2] * 4
         assert all(handed > 0 for _, handed in seen)
         assert _blas_threads() == {2}
     assert _process_settings() == before

@@ -26,7 +26,6 @@ from sklearn.utils.class_weight import compute_class_weight
 import sklearn_sigmoid_mlp
 from sklearn_sigmoid_mlp import FixedScaler, PoorFitWarning, SigmoidMSEClassifier
 from sklearn_sigmoid_mlp._backends import backend_for
-from sklearn_sigmoid_mlp._diagnosis import single_prediction
 from sklearn_sigmoid_mlp._network import init_weights
 from sklearn_sigmoid_mlp._training import gradient_step, train
 
@@ -390,13 +389,33 @@ def test_a_fit_on_another_array_library_predicting_one_class_warns():
             model[-1].fit(X, array_api_strict.asarray(y))
 
 
-def test_one_class_is_checked_on_every_row_not_only_a_sample():
-    # 5000 rows: the first look takes 1000 spread over them, which miss row 1.
-    X = np.arange(5000.0).reshape(-1, 1)
-    assert single_prediction(X, lambda rows: rows[:, 0] == 1, chunk=700) is None
-    assert single_prediction(X, lambda rows: rows[:, 0] < 0, chunk=700) is False
-    rows_sum = lambda rows: np.asarray(rows.sum(axis=1)).ravel()  # noqa: E731
-    assert single_prediction(sp.csr_matrix(X), lambda r: rows_sum(r) > -1) is True
+@pytest.mark.parametrize("where", ["dask threads", "dask processes"])
+def test_a_dask_model_predicting_one_class_for_every_row_warns(where):
+    # The check runs where the rows are: no second computation of the Dask array.
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
+
+    seed, scaler, digit, fold = ONE_CLASS_FITS[0]
+    model, X, y, _, _ = _one_vs_rest_fold(seed, scaler, digit, fold)
+    X = model[0].fit_transform(X)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            **(
+                {"processes": True, "host": "127.0.0.1"}
+                if where == "dask processes"
+                else {"processes": False}
+            ),
+        ) as cluster,
+        distributed.Client(cluster),
+        pytest.warns(PoorFitWarning, match="predicts False for every training row"),
+    ):
+        DaskSigmoidMSEClassifier(random_state=seed).fit(
+            da.from_array(X, chunks=(300, 64)), da.from_array(y, chunks=300)
+        )
 
 
 def test_the_poor_fit_warning_says_its_number_is_about_the_loss():
