@@ -29,8 +29,6 @@ with the machine's CPU and core count.
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -54,14 +52,12 @@ def _arguments(argv):
     return parser.parse_args(argv)
 
 
-def _cpu():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+def _machine():
+    """bench_epoch's record of this machine: CPU, cores, the client's BLAS."""
+    sys.path.insert(0, str(HERE))
+    from bench_epoch import machine
+
+    return machine()
 
 
 def _exactly(epochs):
@@ -198,11 +194,15 @@ def _table(args, rows_out, trips):
     title = (
         f"Dask ({args.workers} worker processes of 1 thread, LocalCluster on "
         f"127.0.0.1) vs in memory: ms per epoch, medians of {args.rounds} "
-        f"interleaved rounds, {args.epochs} vs {2 * args.epochs} epochs; "
-        f"{_cpu()}, {os.cpu_count()} cores"
+        f"interleaved rounds, {args.epochs} vs {2 * args.epochs} epochs"
     )
+    info = _machine()
     lines = [
         f"### {title}",
+        "",
+        f"Machine: {info['cpu']}, {info['cores']} cores, {', '.join(info['blas'])} "
+        "in the client; 1 BLAS thread in each worker (distributed's nanny sets "
+        "OPENBLAS_NUM_THREADS=1).",
         "",
         "| shape | peer | blocks | ms/epoch | overhead ms/epoch | × in-memory |",
         "|---|---|---|---|---|---|",
@@ -231,7 +231,12 @@ def main(argv=None):
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "dask.md").write_text(text)
-    result = {"title": title, "rows": rows_out, "round_trip_ms": trips}
+    result = {
+        "title": title,
+        "machine": _machine(),
+        "rows": rows_out,
+        "round_trip_ms": trips,
+    }
     (args.out / "dask.json").write_text(json.dumps(result, indent=1))
     return 0
 

@@ -4,6 +4,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_epoch.py"
@@ -92,3 +93,25 @@ def test_the_minimal_numpy_epoch_is_the_same_epoch_as_ours():
     result = train(batch, learning_rate=0.7, max_iter=5, tol=0, stopping_rule=False)
     # numpy-min's 6th epoch computes the loss after 5 updates.
     assert last == pytest.approx(result.loss_curve[-1], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_bench_dask_runs_on_worker_processes_and_writes_its_table(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    spec = importlib.util.spec_from_file_location(
+        "bench_dask", BENCH.parent / "bench_dask.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    argv = ["--shapes", "small", "--blocks", "2", "4", "--epochs", "2", "--rounds", "1"]
+    assert bench.main([*argv, "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "dask.json").read_text())
+    rows = {(row["peer"], row["blocks"]): row for row in result["rows"]}
+    assert {("in-memory", 1), ("dask", 2), ("dask", 4)} <= set(rows)
+    for (peer, _), row in rows.items():
+        if peer != "in-memory":
+            assert np.isfinite([row["ratio"], row["overhead_ms"]]).all()
+    assert len(result["round_trip_ms"]) == 1
+    text = (tmp_path / "dask.md").read_text()
+    assert "Machine:" in text and "| 2,000 × 64 → 32 → 10 | dask | 4 |" in text
+    assert "Round trip" in capsys.readouterr().out
