@@ -121,17 +121,21 @@ def _peers(shape, args, data):
     return peers
 
 
-def _round_trip(args):
-    """Epochs of a 1 → 1 → 1 network on one row per worker (nothing to compute)."""
+def _round_trip(shape, args):
+    """Epochs of the shape's network on 10 rows, a block on each worker: what an
+    epoch costs beyond its compute (the weights' and sums' trips)."""
     import dask.array as da
 
     from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
 
-    X = da.zeros((args.workers, 1), chunks=(1, 1)).persist()
-    y = da.from_array(np.arange(args.workers) % 2, chunks=1).persist()
+    _, features, hidden = SHAPES[shape]
+    chunk = -(-10 // args.workers)
+    X = da.zeros((10, features), chunks=(chunk, features)).persist()
+    y = da.from_array(np.arange(10), chunks=chunk).persist()
+    params = dict(hidden_layer_sizes=(hidden,), learning_rate=1e-9)
 
     def fit_for(epochs):
-        DaskSigmoidMSEClassifier(hidden_layer_sizes=(1,), **_exactly(epochs)).fit(X, y)
+        DaskSigmoidMSEClassifier(**params, **_exactly(epochs)).fit(X, y)
 
     return fit_for
 
@@ -158,15 +162,14 @@ def _measure(args):
     ):
         client.wait_for_workers(args.workers)
         peers = {s: _peers(s, args, data[s]) for s in args.shapes}
-        round_trip = _round_trip(args)
+        for shape in args.shapes:
+            peers[shape]["round trip", args.workers] = _round_trip(shape, args)
         times = {(s, *key): [] for s in args.shapes for key in peers[s]}
-        trips = []
         for _ in range(args.rounds):  # interleaved: every peer once per round
-            trips.append(_per_epoch(round_trip, args.epochs))
             for shape in args.shapes:
                 for key, fit_for in peers[shape].items():
                     times[shape, *key].append(_per_epoch(fit_for, args.epochs))
-    return times, trips
+    return times
 
 
 def _rows(args, times):
@@ -179,18 +182,19 @@ def _rows(args, times):
             "blocks": blocks,
             "ms": statistics.median(ms),
         }
-        if peer != "in-memory":
+        if peer not in ("in-memory", "round trip"):
             row["overhead_ms"] = statistics.median(m - b for m, b in zip(ms, base))
             row["ratio"] = statistics.median(m / b for m, b in zip(ms, base))
         rows_out.append(row)
     return rows_out
 
 
-def _table(args, rows_out, trips):
-    shapes = {
-        name: f"{rows:,} × {features} → {hidden} → 10"
-        for name, (rows, features, hidden) in SHAPES.items()
-    }
+def _shape_name(shape):
+    rows, features, hidden = SHAPES[shape]
+    return f"{rows:,} × {features} → {hidden} → 10"
+
+
+def _table(args, rows_out):
     title = (
         f"Dask ({args.workers} worker processes of 1 thread, LocalCluster on "
         f"127.0.0.1) vs in memory: ms per epoch, medians of {args.rounds} "
@@ -209,34 +213,73 @@ def _table(args, rows_out, trips):
     ]
     for r in rows_out:
         overhead = f"{r['overhead_ms']:.1f}" if "overhead_ms" in r else ""
-        ratio = f"{r['ratio']:.2f}" if "ratio" in r else "1.00"
+        ratio = f"{r['ratio']:.2f}" if "ratio" in r else ""
+        if r["peer"] == "in-memory":
+            ratio = "1.00"
         lines.append(
-            f"| {shapes[r['shape']]} | {r['peer']} | {r['blocks']} | {r['ms']:.2f} "
-            f"| {overhead} | {ratio} |"
+            f"| {_shape_name(r['shape'])} | {r['peer']} | {r['blocks']} | "
+            f"{r['ms']:.2f} | {overhead} | {ratio} |"
         )
     lines += [
         "",
-        f"Round trip (1 → 1 → 1 network, one row on each of {args.workers} "
-        "workers): "
-        f"{statistics.median(trips):.2f} ms per epoch.",
+        f"round trip: the shape's network on 10 rows, a block on each of the "
+        f"{args.workers} workers (nothing to compute): what an epoch costs beyond "
+        "its compute.",
     ]
     return title, "\n".join(lines) + "\n"
 
 
+def _sketch(args, rows_out):
+    """Larger clusters, from what was measured: ``P`` worker processes of one core
+    each against this whole machine in memory.
+
+    With ``w`` workers, an epoch of ``n`` rows took ``c1 · n / w + t`` on the
+    cluster (``t``: the round trip) and ``c · n`` in memory. A star's client
+    handles each worker's weights and sums in turn, so ``t`` grows as ``P / w``:
+    ``P`` workers beat this machine from ``n > (t · P / w) / (c - c1 / P)``.
+    """
+    by = {(r["shape"], r["peer"], r["blocks"]): r for r in rows_out}
+    w = args.workers
+    lines = [
+        f"### Sketch: P worker processes of one core (from {w} measured) against "
+        "this machine in memory",
+        "",
+        "| shape | weights | P | overhead ms/epoch | ms/epoch at 10⁶ rows "
+        "| in memory at 10⁶ rows | pays from rows |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for shape in args.shapes:
+        rows, features, hidden = SHAPES[shape]
+        n_weights = (features + 1) * hidden + (hidden + 1) * 10
+        c = by[shape, "in-memory", 1]["ms"] / rows  # ms per row, whole machine
+        t = by[shape, "round trip", w]["ms"]
+        c1 = w * max(by[shape, "dask", w]["ms"] - t, 0) / rows  # one core's
+        for workers in (w, 16, 64):
+            overhead = t * workers / w
+            million = c1 * 1e6 / workers + overhead
+            pays = overhead / (c - c1 / workers) if c > c1 / workers else float("inf")
+            lines.append(
+                f"| {_shape_name(shape)} | {8 * n_weights / 1e3:,.0f} kB | {workers} "
+                f"| {overhead:.1f} | {million:,.0f} | {c * 1e6:,.0f} | {pays:,.0f} |"
+            )
+    lines += [
+        "",
+        "One worker process per core, as measured; a worker with more threads runs "
+        "this package's task on one of them.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     args = _arguments(argv)
-    times, trips = _measure(args)
-    rows_out = _rows(args, times)
-    title, text = _table(args, rows_out, trips)
-    print(text)
+    rows_out = _rows(args, _measure(args))
+    title, text = _table(args, rows_out)
+    sketch = _sketch(args, rows_out)
+    print(text + "\n" + sketch)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "dask.md").write_text(text)
-    result = {
-        "title": title,
-        "machine": _machine(),
-        "rows": rows_out,
-        "round_trip_ms": trips,
-    }
+    (args.out / "dask-sketch.md").write_text(sketch)
+    result = {"title": title, "machine": _machine(), "rows": rows_out}
     (args.out / "dask.json").write_text(json.dumps(result, indent=1))
     return 0
 

@@ -109,9 +109,10 @@ def test_bench_dask_runs_on_worker_processes_and_writes_its_table(tmp_path, caps
     rows = {(row["peer"], row["blocks"]): row for row in result["rows"]}
     assert {("in-memory", 1), ("dask", 2), ("dask", 4)} <= set(rows)
     for (peer, _), row in rows.items():
-        if peer != "in-memory":
+        if peer in ("dask", "dask-glm"):
             assert np.isfinite([row["ratio"], row["overhead_ms"]]).all()
-    assert len(result["round_trip_ms"]) == 1
+    assert ("round trip", 2) in rows
     text = (tmp_path / "dask.md").read_text()
     assert "Machine:" in text and "| 2,000 × 64 → 32 → 10 | dask | 4 |" in text
-    assert "Round trip" in capsys.readouterr().out
+    assert "Sketch" in capsys.readouterr().out
+    assert (tmp_path / "dask-sketch.md").read_text().startswith("### Sketch")
