@@ -8,7 +8,9 @@
   notebook, ``MLPClassifier`` and this estimator as recorded in
   ``benchmarks/results/digits.json`` (the benchmark's own medians and ranges);
 * ``landing_values.inc``: the substitutions the page's text quotes, from the same
-  two sources.
+  two sources and from scikit-learn's ``check_estimator`` run now on both
+  estimators (how many checks passed, and which were skipped for want of a
+  library; the build fails if one fails or is skipped for another reason).
 
 No number is typed by hand: the faithfulness numbers are measured at every build,
 the speed numbers are those of the recorded benchmark (re-run it with
@@ -17,10 +19,12 @@ the speed numbers are those of the recorded benchmark (re-run it with
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.utils.estimator_checks import check_estimator
 
 from sklearn_sigmoid_mlp import FixedScaler, SigmoidMSEClassifier
 
@@ -147,8 +151,44 @@ def _speed_panel(ax, rows):
     ax.margins(x=0.2)
 
 
+# What scikit-learn says when it skips an array API check for a library or device
+# the machine lacks ("torch is not installed: ..."); tests/test_common.py allows
+# these skips and no other.
+ABSENT = re.compile(r"^(\w+) is not installed|is not available|no XPU device|MPS")
+
+
+def estimator_checks():
+    """``check_estimator`` on both estimators, now: how many checks passed, how
+    many were skipped, and the libraries whose absence skipped them."""
+    results = [
+        result
+        for estimator in (SigmoidMSEClassifier(), FixedScaler())
+        for result in check_estimator(estimator, on_fail=None)
+    ]
+    absent = set()
+    for result in results:
+        if result["status"] == "passed":
+            continue
+        reason = ABSENT.search(str(result["exception"]))
+        if not (result["status"] == "skipped" and reason):
+            raise RuntimeError(
+                f"{result['check_name']} {result['status']} for "
+                f"{result['estimator']!r}: {result['exception']}; doc/index.rst says "
+                "every check passes but the array API checks of absent libraries."
+            )
+        absent.add(reason[1] or "GPU devices")
+    passed = sum(result["status"] == "passed" for result in results)
+    return passed, len(results) - passed, sorted(absent, key=str.lower)
+
+
+def _words(names):
+    """``["a", "b", "c"]`` as "a, b and c"."""
+    return " and ".join([", ".join(names[:-1]), *names[-1:]] if names[1:] else names)
+
+
 def generate(out):
     out = Path(out)
+    passed, skipped, absent = estimator_checks()
     ours, theirs, epochs, difference = faithfulness()
     bench = benchmark()
     _figure(out / "landing.png", ours, theirs, epochs, difference, bench)
@@ -164,6 +204,9 @@ def generate(out):
         "ms_mlp": f"{rows['MLPClassifier']['ms_median']:.2f}",
         "machine": f"{machine.get('cpu', 'unrecorded CPU')}, "
         f"{machine.get('cores', '?')} cores",
+        "checks_passed": str(passed),
+        "checks_skipped": str(skipped),
+        "checks_absent": _words([f"``{name}``" for name in absent]) or "none",
     }
     lines = [f".. |{name}| replace:: {text}" for name, text in values.items()]
     (out / "landing_values.inc").write_text("\n".join(lines) + "\n")
