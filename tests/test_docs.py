@@ -267,6 +267,50 @@ def test_a_bad_example_fails(code, expected, tmp_path):
     assert all(part in problems for part in expected), problems
 
 
+def list_table_rows(text):
+    """The rows of the list-tables in reST ``text``: one list of cells per row, each
+    cell's lines joined by spaces."""
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("   * - "):
+            rows.append([line[7:].strip()])
+        elif line.startswith("     - ") and rows:
+            rows[-1].append(line[7:].strip())
+        elif line.startswith("       ") and rows:
+            rows[-1][-1] += " " + line.strip()
+        elif line.strip() and not line.startswith("   "):
+            rows.append(None)  # text between tables ends the last row
+    return [row for row in rows if row]
+
+
+def test_the_migration_table_maps_every_mlpclassifier_parameter():
+    from sklearn.neural_network import MLPClassifier
+
+    page = (ROOT / "doc" / "user_guide" / "from_mlpclassifier.rst").read_text()
+    rows = list_table_rows(page)
+    assert rows[0] == ["``MLPClassifier``", "default there", "here"]
+    theirs = inspect.signature(MLPClassifier).parameters
+    ours = inspect.signature(SigmoidMSEClassifier).parameters
+    table = {row[0].strip("`"): row[1:] for row in rows[1:]}
+    assert list(table) == list(theirs), "one row per parameter, in their order"
+    # The one name both have for different things: a schedule there, the step here.
+    other_meaning = {"learning_rate"}
+    for name, (default, here) in table.items():
+        assert default == f"``{theirs[name].default!r}``", name
+        if here.startswith("no equivalent, because "):
+            assert name not in ours or name in other_meaning, f"{name}: ours has it"
+            continue
+        mapped = re.match(r"``(\w+)`` \(default ``(.+?)``\): \S", here)
+        assert mapped, f"{name}: neither ours nor 'no equivalent, because': {here}"
+        assert mapped[1] in ours, f"{name}: we have no {mapped[1]}"
+        assert mapped[2] == repr(ours[mapped[1]].default), name
+    # Any other name both have means the same thing: it maps to itself.
+    for name in set(theirs) & set(ours) - other_meaning:
+        assert table[name][1].startswith(f"``{name}`` "), name
+    assert set(ours) - set(theirs) == {"class_weight"}
+    assert "``class_weight`` (default ``None``)" in page
+
+
 def test_no_page_claims_that_check_estimator_skips_nothing():
     sys.path.insert(0, str(ROOT / "doc" / "_generators"))
     try:
