@@ -3,9 +3,9 @@
 Build offline, warnings as errors: ``sphinx-build -W -b html doc doc/_build/html``.
 The gallery (``examples/``) is executed at build time; the benchmark tables come
 from ``benchmarks/results``, the bad-input table from the live cases of
-``tests/bad_inputs.py``, the practical-use tables and the landing page's figure from
-fits run at build time (``doc/_generators/``), so none can drift from what the code
-does.
+``tests/bad_inputs.py``, the practical-use and class-weight tables, the landing
+page's figure and its ``check_estimator`` counts from fits and checks run at build
+time (``doc/_generators/``), so none can drift from what the code does.
 """
 
 import os
@@ -230,6 +230,9 @@ def _generate(app):
     # The practical-use guide's tables, measured now (about 25 s on 2 cores); it
     # records the fits' warnings itself (doc/_generators/practical_use.py).
     _generator("practical_use").generate(out)
+    # The training guide's class-weight table, measured now (about 2 s); it records
+    # the fits' warnings itself (doc/_generators/class_weight.py).
+    _generator("class_weight").generate(out)
 
 
 def setup(app):

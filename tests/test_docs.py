@@ -338,6 +338,43 @@ def test_no_page_claims_that_check_estimator_skips_nothing():
     assert all(f"|{v}|" in index for v in ("checks_passed", "checks_skipped"))
 
 
+def _generator(name):
+    """``doc/_generators/<name>.py``, loaded as the site's build loads it."""
+    path = ROOT / "doc" / "_generators" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_generators_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_class_weight_table_shows_precision_beside_balanced_accuracy(tmp_path):
+    # Measured now, not typed: the build writes the table the training guide
+    # includes, and fails when the guide's sentences about it stop being true.
+    _generator("class_weight").generate(tmp_path)
+    header = list_table_rows((tmp_path / "class_weight.inc").read_text())[0]
+    assert {"balanced accuracy", "predicted / true", "precision"} <= set(header)
+    values = dict(
+        re.findall(
+            r"\|(\w+)\| replace:: (.*)",
+            (tmp_path / "class_weight_values.inc").read_text(),
+        )
+    )
+    assert int(values["cw_8_predicted"]) > int(values["cw_8_true"])
+    assert float(values["cw_8_precision"]) < float(values["cw_8_recall"])
+    page = (ROOT / "doc" / "user_guide" / "training.rst").read_text()
+    assert ".. include:: ../_generated/class_weight.inc" in page
+    assert ".. include:: ../_generated/class_weight_values.inc" in page
+    for name in ("cw_8_predicted", "cw_8_true", "cw_8_precision"):
+        assert f"|{name}|" in page
+    # The guide's own example prints the precision before its held-out score.
+    block = next(
+        code
+        for p, code in doc_blocks()
+        if p.name == "training.rst" and "class_weight=" in code
+    )
+    assert "precision_score" in block
+
+
 PUBLIC = [
     ("sklearn_sigmoid_mlp", "SigmoidMSEClassifier"),
     ("sklearn_sigmoid_mlp", "FixedScaler"),
