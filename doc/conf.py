@@ -89,7 +89,9 @@ html_theme_options = {
 }
 # Pages with no sub-pages get no (empty) "Section Navigation" column.
 html_sidebars = {"index": [], "install": [], "quick_start": []}
-html_static_path = []
+# doc/_static/tables.css: every table wraps to fit the content column.
+html_static_path = ["_static"]
+html_css_files = ["tables.css"]
 html_show_sourcelink = False
 
 # No network at build time: nothing is fetched (no intersphinx).

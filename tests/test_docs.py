@@ -375,6 +375,19 @@ def test_the_class_weight_table_shows_precision_beside_balanced_accuracy(tmp_pat
     assert "precision_score" in block
 
 
+def test_every_table_of_the_site_wraps_to_the_content_column():
+    conf = (ROOT / "doc" / "conf.py").read_text()
+    assert 'html_static_path = ["_static"]' in conf
+    assert 'html_css_files = ["tables.css"]' in conf
+    css = (ROOT / "doc" / "_static" / "tables.css").read_text()
+    # Sphinx keeps each word of a literal on one line (span.pre): not in a table.
+    rule = re.search(
+        r"\.bd-article table code,\s*\.bd-article table span\.pre \{(.*?)\}", css, re.S
+    )
+    assert rule and "white-space: normal" in rule[1]
+    assert "table-layout: fixed" in css  # columns whose widths a page sets
+
+
 PUBLIC = [
     ("sklearn_sigmoid_mlp", "SigmoidMSEClassifier"),
     ("sklearn_sigmoid_mlp", "FixedScaler"),
