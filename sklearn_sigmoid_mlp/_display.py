@@ -16,7 +16,9 @@ class LossCurveDisplay:
     several fits on one axes. An early-stopped model gets its held-out loss (what
     the stopping rule watches) beside the training loss, on the same axis and epoch
     scale, in another colour; across warm starts, epochs trained without a hold-out
-    are gaps in it. The held-out accuracy is drawn on its own axis on request.
+    are gaps in it. The held-out accuracy is drawn on its own axis on request. The
+    legend goes where it covers no curve of either axis; when every place would, the
+    y ranges are raised to leave it a band at the top.
 
     Parameters
     ----------
