@@ -5,7 +5,6 @@ Usage::
     python benchmarks/bench_epoch.py --shape digits  --rounds 5
     python benchmarks/bench_epoch.py --shape large   --rounds 5
     python benchmarks/bench_epoch.py --shape threads --rounds 3     # 1 and 2 threads
-    python benchmarks/bench_epoch.py --shape crossover --rounds 3   # threads pay from?
     python benchmarks/bench_epoch.py --shape scaling --rounds 3
     python benchmarks/bench_epoch.py --shape contention --rounds 3
     python benchmarks/bench_epoch.py --shape contention-large --rounds 3
@@ -28,19 +27,17 @@ less that of ``E`` (the epochs per timing), divided by ``E``: what a fit does on
 - ``torch-f64`` / ``torch-f32``: the same epoch as a plain PyTorch CPU loop
   (``torch.sigmoid``, ``@``, no autograd; torch's own threads), when torch is
   installed;
-- ``floor``: the epoch's two big matrix products alone, ``X @ W1`` and ``X.T @ D1``,
-  on the same arrays with every BLAS thread; ``floor-T`` is the same products in
-  the orientation this package uses (``W1 @ X.T`` and ``D1 @ X``). "% of floor"
-  compares with the faster of the two.
+- ``floor``: the epoch's two big matrix products alone, ``X @ W1`` and ``X.T @ D1``
+  (the orientation this package and MLPClassifier use), on the same arrays with
+  every BLAS thread; ``floor-T`` is the same products in the notebook's orientation
+  (``W1 @ X.T`` and ``D1 @ X``). "% of floor" compares with the faster of the two.
 
 Extra peak memory (numpy allocations during ``fit`` above the input arrays, from
 ``tracemalloc``) is measured for each peer in its own process.
 
 ``--shape threads`` times ours and the floor under 1 and 2 threads
 (``threadpool_limits``) for digits and large, with the share of the epoch spent
-outside the two big products. ``--shape crossover`` times one epoch's sums with its
-elementwise steps on 1 and 2 threads over a range of sizes: where splitting them
-starts to pay (``_threads.MIN_SPLIT_ENTRIES``).
+outside the two big products.
 
 ``--shape contention`` times the whole default digits fit (the notebook's run, 1017
 epochs; MLPClassifier with the same full-batch SGD for as many epochs), each fit in
@@ -136,8 +133,9 @@ def mlp_peer(hidden, epochs, n_samples):
 
 
 def floor_epochs(peer, X, hidden, epochs):
-    """The epoch's two big products alone: ``floor`` (rows × units orientation) or
-    ``floor-T`` (units × rows, this package's)."""
+    """The epoch's two big products alone: ``floor`` (rows × units orientation,
+    this package's and MLPClassifier's) or ``floor-T`` (units × rows, the
+    notebook's)."""
     n_samples, n_features = X.shape
     rng = np.random.RandomState(0)
     W1 = (rng.rand(n_features, hidden) - 0.5).astype(X.dtype)
@@ -168,37 +166,38 @@ def _sigmoid_in_place(a):
 
 def numpy_min_epochs(X, y, hidden, epochs, learning_rate=0.7):
     """The minimal hand-written NumPy epoch: forward, loss, backward, update; in
-    place (units × rows); on the process's BLAS threads, as ours. Returns the last
-    loss."""
-    params, n_classes = _network_draws(X, y, hidden)
-    W1, b1, W2, b2 = params
+    place (rows × units, as ours); on the process's BLAS threads, as ours. Returns
+    the last loss."""
+    (W1, b1, W2, b2), n_classes = _network_draws(X, y, hidden)
+    W1, W2 = np.ascontiguousarray(W1.T), np.ascontiguousarray(W2.T)
+    params = [W1, b1, W2, b2]
     n = X.shape[0]
-    Y = np.zeros((n_classes, n), X.dtype)
-    Y[y, np.arange(n)] = 1
-    A1, D1 = np.empty((hidden, n), X.dtype), np.empty((hidden, n), X.dtype)
-    A2, D2 = np.empty((n_classes, n), X.dtype), np.empty((n_classes, n), X.dtype)
+    Y = np.zeros((n, n_classes), X.dtype)
+    Y[np.arange(n), y] = 1
+    A1, D1 = np.empty((n, hidden), X.dtype), np.empty((n, hidden), X.dtype)
+    A2, D2 = np.empty((n, n_classes), X.dtype), np.empty((n, n_classes), X.dtype)
     gW1, gb1, gW2, gb2 = grads = [np.empty_like(p) for p in params]
     step = learning_rate / n
     for _ in range(epochs):
-        np.matmul(W1, X.T, out=A1)
-        A1 += b1[:, None]
+        np.matmul(X, W1, out=A1)
+        A1 += b1
         _sigmoid_in_place(A1)
-        np.matmul(W2, A1, out=A2)
-        A2 += b2[:, None]
+        np.matmul(A1, W2, out=A2)
+        A2 += b2
         _sigmoid_in_place(A2)
         np.subtract(A2, Y, out=D2)
         loss = 0.5 / n * float(np.vdot(D2, D2))
         D2 *= A2
         np.subtract(1, A2, out=A2)
         D2 *= A2
-        np.matmul(D2, A1.T, out=gW2)
-        np.sum(D2, axis=1, out=gb2)
-        np.matmul(W2.T, D2, out=D1)
+        np.matmul(A1.T, D2, out=gW2)
+        np.sum(D2, axis=0, out=gb2)
+        np.matmul(D2, W2.T, out=D1)
         D1 *= A1
         np.subtract(1, A1, out=A1)
         D1 *= A1
-        np.matmul(D1, X, out=gW1)
-        np.sum(D1, axis=1, out=gb1)
+        np.matmul(X.T, D1, out=gW1)
+        np.sum(D1, axis=0, out=gb1)
         for param, grad in zip(params, grads):
             grad *= step
             param -= grad
@@ -450,12 +449,12 @@ def bench_threads(rounds):
         times = {}
         for _ in range(rounds):
             for threads in (1, 2):
-                for peer in ("ours-f64", "floor-T"):
+                for peer in ("ours-f64", "floor"):
                     seconds = time_in_process(peer, shape, epochs, threads=threads)
                     times.setdefault((peer, threads), []).append(seconds)
         for threads in (1, 2):
             ours = statistics.median(times["ours-f64", threads])
-            floor = statistics.median(times["floor-T", threads])
+            floor = statistics.median(times["floor", threads])
             rows.append(
                 {
                     "shape": shape,
@@ -480,69 +479,6 @@ def bench_threads(rounds):
     )
     result = {"shape": "threads", "title": title, "rows": rows}
     return f"### {title}\n\n{table(rows, columns)}\n", result
-
-
-CROSSOVER = {
-    (64, 15): [1797, 3000, 4500, 6000, 8000, 32_000, 128_000],
-    (784, 100): [64, 128, 250, 1000, 4000],
-}
-
-
-def bench_crossover(rounds):
-    """One epoch's sums (``FullBatch.evaluate``) with its elementwise steps on 1
-    and 2 threads (the products on BLAS's threads either way), by size."""
-    from sklearn_sigmoid_mlp._network import FullBatch, init_weights
-
-    rows = []
-    for (n_features, hidden), sizes in CROSSOVER.items():
-        for n_samples in sizes:
-            rng = np.random.RandomState(0)
-            X = rng.randint(0, 17, size=(n_samples, n_features)) / 16.0
-            y = rng.randint(10, size=n_samples)
-            weights, biases = init_weights([n_features, hidden, 10], rng)
-            times = {1: [], 2: []}
-            for _ in range(rounds):
-                for threads in (1, 2):
-                    batch = FullBatch(X, y, weights, biases, n_threads=threads)
-                    times[threads].append(_time_evaluate(batch))
-            macs = n_samples * (n_features * hidden + hidden * 10)
-            entries = hidden * min(batch.block_size, n_samples)
-            one, two = (statistics.median(times[t]) for t in (1, 2))
-            speedup = statistics.median(a / b for a, b in zip(times[1], times[2]))
-            shape = f"{n_samples} × {n_features} → {hidden} → 10"
-            rows.append(
-                dict(
-                    shape=shape,
-                    macs=macs,
-                    entries=entries,
-                    one_ms=1e3 * one,
-                    two_ms=1e3 * two,
-                    speedup=speedup,
-                )
-            )
-    columns = [
-        ("shape", "shape", "{}"),
-        ("multiply-adds per epoch", "macs", "{:.2e}"),
-        ("hidden entries per block", "entries", "{:,}"),
-        ("1 thread ms", "one_ms", "{:.3f}"),
-        ("2 threads ms", "two_ms", "{:.3f}"),
-        ("× from 2 threads", "speedup", "{:.2f}"),
-    ]
-    title = (
-        "crossover: one epoch's sums, elementwise steps on 1 and 2 threads, "
-        f"{rounds} rounds"
-    )
-    result = {"shape": "crossover", "title": title, "rows": rows}
-    return f"### {title}\n\n{table(rows, columns)}\n", result
-
-
-def _time_evaluate(batch, seconds=0.3):
-    batch.evaluate()
-    start, count = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        batch.evaluate()
-        count += 1
-    return (time.perf_counter() - start) / count
 
 
 NEIGHBOUR = "while True: pass"
@@ -726,7 +662,6 @@ def plot_scaling(rows, out):
 
 MODES = {
     "threads": bench_threads,
-    "crossover": bench_crossover,
     "contention": bench_contention,
     "contention-large": partial(bench_contention, shape="contention-large"),
 }

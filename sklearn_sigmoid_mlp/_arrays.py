@@ -47,8 +47,25 @@ def move_to(array, X):
     return xp.asarray(array, device=array_device(X))
 
 
-def copy_of(array, transpose=False):
-    """A contiguous copy of ``array`` (or of ``array.T``) in its own namespace."""
+def copy_of(array):
+    """A contiguous copy of ``array`` in its own namespace."""
     if isinstance(array, np.ndarray):
-        return np.array(array.T if transpose else array, order="C", copy=True)
-    return array_namespace(array).asarray(array.T if transpose else array, copy=True)
+        return np.array(array, order="C", copy=True)
+    return array_namespace(array).asarray(array, copy=True)
+
+
+def canonical(X):
+    """``X`` itself, or for a sparse matrix with unsorted or duplicate indices a
+    canonical copy: SciPy's reductions (``max``, ``min_max_axis``) sort and sum
+    them in place, which would change the caller's arrays.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> X = sp.csr_matrix((np.array([1.0, 2.0]), np.array([1, 0]), np.array([0, 2])))
+    >>> X.has_canonical_format, canonical(X) is X
+    (False, False)
+    """
+    if sp.issparse(X) and not X.has_canonical_format:
+        return X.copy()
+    return X

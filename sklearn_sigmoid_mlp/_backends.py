@@ -46,7 +46,7 @@ class Backend(Protocol):
     @staticmethod
     def encode(y, classes, multilabel, X) -> Any:
         """The network's targets beside ``X``: class codes (indices into
-        ``classes``), or a multilabel ``y``'s 0/1 indicators, units × rows."""
+        ``classes``), or a multilabel ``y``'s 0/1 indicators, rows × units."""
 
     @staticmethod
     def numpy_dtype(X) -> type:

@@ -551,7 +551,7 @@ class SigmoidMSEClassifier(
                     f"→ {hidden}); warm_start and partial_fit cannot continue it."
                 )
             # X was brought to the fitted model's dtype by the input checks.
-            weights = [copy_of(c, transpose=True) for c in self.coefs_]
+            weights = [copy_of(c) for c in self.coefs_]
             return weights, [copy_of(b) for b in self.intercepts_]
         sizes = [X.shape[1], *hidden, targets.n_outputs]
         weights, biases = init_weights(sizes, rng, dtype=backend.numpy_dtype(X))
@@ -811,9 +811,8 @@ class SigmoidMSEClassifier(
                 )
             X = to_numpy(inputs.X)
             biases = [to_numpy(b) for b in self.intercepts_]
-            weights = [c.T for c in coefs]
             outputs = predict_outputs(
-                diagnosis_rows(X), weights, biases, reach=self._input_reach
+                diagnosis_rows(X), coefs, biases, reach=self._input_reach
             )
             saturated = saturated_share(outputs)
             input_scale = largest_input(X)
@@ -856,10 +855,9 @@ class SigmoidMSEClassifier(
         model = copy.copy(self)
         check_same_namespace(X, model, attribute="_output_bias", method=method)
         X = checked_X(model, X)
-        weights = [c.T for c in model.coefs_]
         # Cached by fit; a model pickled before it was has none (computed here).
         reach = getattr(model, "_input_reach", None)
-        return model, predict_outputs(X, weights, model.intercepts_, reach=reach)
+        return model, predict_outputs(X, model.coefs_, model.intercepts_, reach=reach)
 
     def predict_proba(self, X):
         """Class probabilities from the sigmoid outputs.
@@ -1011,13 +1009,13 @@ def _validation_history(start, result, early):
 
 def _network_state(batch):
     """``coefs_`` and ``intercepts_`` of the batch's weights now (copies), and
-    ``_input_reach``: :func:`~._network.input_reach` of ``coefs_[0].T``, as
+    ``_input_reach``: :func:`~._network.input_reach` of ``coefs_[0]``, as
     :func:`~._network.predict_outputs` would compute it on every call."""
-    coefs = [copy_of(w, transpose=True) for w in batch.weights]
+    coefs = [copy_of(w) for w in batch.weights]
     return dict(
         coefs_=coefs,
         intercepts_=[copy_of(b) for b in batch.biases],
-        _input_reach=input_reach(to_numpy(coefs[0]).T),
+        _input_reach=input_reach(to_numpy(coefs[0])),
     )
 
 

@@ -12,7 +12,7 @@ convergence. The remedies are the ones
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import move_to, namespace_of
+from ._arrays import canonical, move_to, namespace_of
 from ._training import MIN_LOSS_REDUCTION
 
 # Share of the training outputs within 1e-6 of 0 or 1 from which the step is the
@@ -81,6 +81,7 @@ def largest_input(X):
     """
     if (X.nnz if sp.issparse(X) else X.size) == 0:
         return 0.0
+    X = canonical(X)  # SciPy's max and min would sort a sparse X in place
     return float(max(X.max(), -X.min()))
 
 

@@ -1,21 +1,22 @@
 """The network's mathematics: forward pass, loss and backward pass over a block of rows.
 
 Small functions on arrays, free of estimator state, and ``FullBatch``, which sums
-them over all rows (block by block, in row shares that threads take at once);
-``_training.py`` turns the sums into epochs, updates and a stopping rule.
+them over all rows, block by block; ``_training.py`` turns the sums into epochs,
+updates and a stopping rule.
 
-Layout is the notebook's: ``weights[l]`` is ``(n_out, n_in)`` (its ``W[:, 1:]``),
-``biases[l]`` is ``(n_out,)`` (its ``W[:, 0]``), activations are units × rows. The
-estimator exposes scikit-learn's ``coefs_[l] = weights[l].T``, ``intercepts_ = biases``.
+Layout is scikit-learn's: ``weights[l]`` is ``(n_in, n_out)`` (``coefs_[l]``; the
+notebook's ``W[:, 1:].T``), ``biases[l]`` is ``(n_out,)`` (``intercepts_[l]``; the
+notebook's ``W[:, 0]``), activations are rows × units. Every product is then
+``X @ W`` or ``Xᵀ @ delta`` in the orientation BLAS threads best (measured on
+60000 × 784 → 100: the notebook's ``W · Xᵀ`` orientation took 20 % longer on two
+BLAS threads).
 
 Each maths function has one body for every array library: NumPy buffers given
 (``in place``) make each step write into them; without them (other array API
 libraries, which have no ``out=``) the same step allocates its result.
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from itertools import pairwise
 
 import numpy as np
@@ -23,16 +24,12 @@ import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils.sparsefuncs import min_max_axis
 
-from ._arrays import namespace_of
+from ._arrays import canonical, namespace_of
 from ._fixes import _convert_to_numpy, array_device, get_chunk_n_rows
-from ._threads import ColumnThreads, available_threads, on_this_thread
 from ._training import Batch
 
-# Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is
-# (this budget is shared by the threads of a fit). Measured here with one BLAS
-# thread (784 -> 100 units): the big products run as fast on blocks of 1200 rows
-# as of 9500, so a small budget costs no speed. scikit-learn's ``working_memory``
-# (in MiB) can only lower it further.
+# Row blocks bound the temporaries of a pass to a few MiB whatever n_samples is.
+# scikit-learn's ``working_memory`` (in MiB) can only lower it further.
 _BLOCK_TARGET_MIB = 8.0
 _MIN_BLOCK_ROWS = 64
 
@@ -55,8 +52,8 @@ def init_weights(layer_sizes, random_state, dtype=np.float64):
 
     Returns
     -------
-    weights : list of ndarray of shape (n_out, n_in)
-        The notebook's ``W[:, 1:]``, C-contiguous.
+    weights : list of ndarray of shape (n_in, n_out)
+        The notebook's ``W[:, 1:].T``, C-contiguous.
     biases : list of ndarray of shape (n_out,)
         The notebook's ``W[:, 0]``.
 
@@ -65,15 +62,15 @@ def init_weights(layer_sizes, random_state, dtype=np.float64):
     >>> import numpy as np
     >>> weights, biases = init_weights([64, 15, 10], np.random.RandomState(0))
     >>> [w.shape for w in weights], [b.shape for b in biases]
-    ([(15, 64), (10, 15)], [(15,), (10,)])
+    ([(64, 15), (15, 10)], [(15,), (10,)])
     >>> w_hid = np.random.RandomState(0).rand(15, 65) - 0.5
-    >>> bool(np.array_equal(weights[0], w_hid[:, 1:]))
+    >>> bool(np.array_equal(weights[0], w_hid[:, 1:].T))
     True
     """
     weights, biases = [], []
     for n_in, n_out in pairwise(layer_sizes):
         w = random_state.rand(n_out, n_in + 1) - 0.5
-        weights.append(np.ascontiguousarray(w[:, 1:], dtype=dtype))
+        weights.append(np.ascontiguousarray(w[:, 1:].T, dtype=dtype))
         biases.append(np.array(w[:, 0], dtype=dtype))
     return weights, biases
 
@@ -90,9 +87,9 @@ def sigmoid(z, bias=None, *, in_place=False, xp=np):
 
     Parameters
     ----------
-    z : ndarray of shape (n_units, n_rows)
+    z : ndarray of shape (n_rows, n_units)
     bias : ndarray of shape (n_units,), optional
-        Added to each row of units before the function.
+        Added to each row before the function.
     in_place : bool, default=False
         Write the result into ``z`` (NumPy): ``-(z + b)`` in one pass, then
         ``exp``, ``+ 1`` and the reciprocal, each in place.
@@ -112,12 +109,12 @@ def sigmoid(z, bias=None, *, in_place=False, xp=np):
     if not in_place:
         with np.errstate(over="ignore", under="ignore"):
             if bias is not None:
-                z = z + bias[:, None]
+                z = z + bias
             return 1.0 / (1.0 + xp.exp(-z))
     if bias is None:
         np.negative(z, out=z)
     else:
-        np.subtract(np.negative(bias)[:, None], z, out=z)
+        np.subtract(np.negative(bias), z, out=z)
     np.exp(z, out=z)
     z += 1
     return np.reciprocal(z, out=z)
@@ -129,52 +126,44 @@ def _is_sparse(X):
 
 
 def _input_product(weight, X, out=None):
-    """``weight @ X.T`` for a dense or sparse row block ``X``; into ``out`` if given."""
+    """``X @ weight`` for a dense or sparse row block ``X``; into ``out`` if given."""
     if out is None:
-        return weight @ X.T
+        return X @ weight
     if _is_sparse(X):
-        out[...] = (X @ weight.T).T
+        out[...] = X @ weight
     else:
-        np.matmul(weight, X.T, out=out)
+        np.matmul(X, weight, out=out)
     return out
 
 
 def _input_gradient(delta, X, out, in_place):
-    """``delta @ X`` (the first layer's gradient sums), written into ``out``."""
+    """``Xᵀ @ delta`` (the first layer's gradient sums), written into ``out``."""
     if _is_sparse(X):
-        out[...] = (X.T @ delta.T).T
+        out[...] = X.T @ delta
     elif in_place:
-        np.matmul(delta, X, out=out)
+        np.matmul(X.T, delta, out=out)
     else:
-        out[...] = delta @ X
+        out[...] = X.T @ delta
 
 
-def forward(X, weights, biases, buffers=None, xp=np, split=on_this_thread):
+def forward(X, weights, biases, buffers=None, xp=np):
     """Forward pass: the sigmoid activations of every layer for the rows of ``X``.
-
-    Activations are stored units × rows (the notebook's ``W · Xᵀ`` orientation), so
-    that every product is one well-shaped matrix product and per-unit sums run along
-    contiguous memory.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_rows, n_features)
     weights, biases : lists of ndarray
-        ``weights[l]`` of shape ``(n_out, n_in)``, ``biases[l]`` of shape
+        ``weights[l]`` of shape ``(n_in, n_out)``, ``biases[l]`` of shape
         ``(n_out,)``.
     buffers : list of ndarray, optional
-        NumPy buffers of shape ``(n_out_l, n_rows)``, one per layer, written in
+        NumPy buffers of shape ``(n_rows, n_out_l)``, one per layer, written in
         place. Without them, new arrays are allocated (array API standard).
     xp : namespace, default=numpy
-    split : callable, default=on_this_thread
-        ``split(step, n_columns, n_entries)`` applies an in-place elementwise
-        ``step`` to column ranges (:meth:`~._threads.ColumnThreads.split`): the
-        products run on the calling thread, the sigmoids on the split.
 
     Returns
     -------
     activations : list of ndarray
-        ``[A_1, ..., A_L]``; ``A_L`` is the network's output, transposed.
+        ``[A_1, ..., A_L]``, each rows × units; ``A_L`` is the network's output.
     """
     in_place = buffers is not None
     activations = []
@@ -183,19 +172,11 @@ def forward(X, weights, biases, buffers=None, xp=np, split=on_this_thread):
         if layer == 0:
             z = _input_product(weight, X, out)
         elif in_place:
-            z = np.matmul(weight, activations[-1], out=out)
+            z = np.matmul(activations[-1], weight, out=out)
         else:
-            z = weight @ activations[-1]
-        if in_place:
-            split(partial(_sigmoid_columns, z, bias), z.shape[1], z.size)
-            activations.append(z)
-        else:
-            activations.append(sigmoid(z, bias, xp=xp))
+            z = activations[-1] @ weight
+        activations.append(sigmoid(z, bias, in_place=in_place, xp=xp))
     return activations
-
-
-def _sigmoid_columns(z, bias, columns):
-    sigmoid(z[:, columns], bias, in_place=True)
 
 
 def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
@@ -207,11 +188,11 @@ def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
 
     Parameters
     ----------
-    out : ndarray of shape (n_outputs, n_rows)
+    out : ndarray of shape (n_rows, n_outputs)
         The network's output ``f``; with ``delta`` given, overwritten with ``1 - f``.
-    Y : ndarray of shape (n_outputs, n_rows)
+    Y : ndarray of shape (n_rows, n_outputs)
         0/1 targets.
-    delta : ndarray of shape (n_outputs, n_rows), optional
+    delta : ndarray of shape (n_rows, n_outputs), optional
         C-contiguous NumPy buffer for the delta, written in place; without it a
         new array is allocated and ``out`` is left alone.
     sample_weight : ndarray of shape (n_rows,), optional
@@ -220,7 +201,7 @@ def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
     Returns
     -------
     squared_error : float
-    delta : ndarray of shape (n_outputs, n_rows)
+    delta : ndarray of shape (n_rows, n_outputs)
     """
     in_place = delta is not None
     if in_place:
@@ -235,23 +216,23 @@ def output_delta(out, Y, delta=None, sample_weight=None, xp=np):
     else:
         delta = delta * out * (1 - out)
     if sample_weight is not None:
-        delta = _scaled(delta, sample_weight, in_place)
+        delta = _scaled(delta, sample_weight[:, None], in_place)
     return squared_error, delta
 
 
 def _weighted_sum_of_squares(delta, sample_weight, xp):
-    """``Σ_j w_j Σ_k delta_kj²``; for NumPy by einsum's own loop (not BLAS), so
+    """``Σ_j w_j Σ_k delta_jk²``; for NumPy by einsum's own loop (not BLAS), so
     that the sum does not depend on the BLAS thread count."""
     if xp is np and sample_weight is None:
         flat = delta.reshape(-1)
         return float(np.einsum("i,i->", flat, flat))
     if xp is np:
-        per_row = np.einsum("ij,ij->j", delta, delta)
+        per_row = np.einsum("ij,ij->i", delta, delta)
         return float(np.einsum("i,i->", per_row, sample_weight))
-    per_unit_row = delta * delta
+    per_row_unit = delta * delta
     if sample_weight is None:
-        return float(xp.sum(per_unit_row))
-    return float(xp.sum(xp.sum(per_unit_row, axis=0) * sample_weight))
+        return float(xp.sum(per_row_unit))
+    return float(xp.sum(xp.sum(per_row_unit, axis=1) * sample_weight))
 
 
 def _scaled(array, factor, in_place):
@@ -261,51 +242,33 @@ def _scaled(array, factor, in_place):
     return array * factor
 
 
-def _row_sums(delta, out, xp):
+def _column_sums(delta, out, xp):
     """``Σ_rows delta`` into ``out`` (einsum's own loop for NumPy, not BLAS)."""
     if xp is np:
-        np.einsum("ij->i", delta, out=out)
+        np.einsum("ij->j", delta, out=out)
     else:
-        out[...] = xp.sum(delta, axis=1)
+        out[...] = xp.sum(delta, axis=0)
 
 
-def _hidden_delta(weight, delta, a_prev, scratch, xp, split):
-    """``(weightᵀ @ delta) · a · (1 - a)``: in place on ``a_prev`` given NumPy
-    ``scratch`` (the product on the calling thread, the rest on ``split``), else
-    allocated."""
+def _hidden_delta(weight, delta, a_prev, scratch, xp):
+    """``(delta @ weightᵀ) · a · (1 - a)``: in place on ``a_prev`` given NumPy
+    ``scratch``, else allocated."""
     if scratch is None:
-        return (weight.T @ delta) * a_prev * (1 - a_prev)
+        return (delta @ weight.T) * a_prev * (1 - a_prev)
     hidden = _view(scratch, a_prev.shape)
-    np.matmul(weight.T, delta, out=hidden)
-    split(partial(_times_derivative, hidden, a_prev), a_prev.shape[1], a_prev.size)
-    return a_prev
+    np.matmul(delta, weight.T, out=hidden)
+    hidden *= a_prev
+    np.subtract(1, a_prev, out=a_prev)
+    return np.multiply(hidden, a_prev, out=a_prev)
 
 
-def _times_derivative(hidden, a, columns):
-    """``a ← hidden · a · (1 - a)`` on ``columns``: the sigmoid's derivative."""
-    hidden, a = hidden[:, columns], a[:, columns]
-    hidden *= a
-    np.subtract(1, a, out=a)
-    np.multiply(hidden, a, out=a)
-
-
-def backward(
-    X,
-    weights,
-    activations,
-    delta,
-    grads,
-    bias_grads,
-    scratch=None,
-    xp=np,
-    split=on_this_thread,
-):
+def backward(X, weights, activations, delta, grads, bias_grads, scratch=None, xp=np):
     """Backward pass: gradient sums of a block of rows, given the output delta.
 
     Hidden deltas are back-propagated through ``weights`` as they are now, i.e.
     before this epoch's update (the notebook's ``w_out_bef``):
-    ``delta_{l-1} = (weights[l].T @ delta_l) · A_{l-1} · (1 - A_{l-1})``.
-    Each layer's gradient is ``delta_l @ A_{l-1}.T`` (with ``A_0 = X.T``) and its bias
+    ``delta_{l-1} = (delta_l @ weights[l]ᵀ) · A_{l-1} · (1 - A_{l-1})``.
+    Each layer's gradient is ``A_{l-1}ᵀ @ delta_l`` (with ``A_0 = X``) and its bias
     gradient ``Σ_rows delta_l``: sums over this block's rows, not means.
 
     Parameters
@@ -314,29 +277,27 @@ def backward(
     weights : list of ndarray
     activations : list of ndarray
         From :func:`forward`; with ``scratch``, hidden ones are overwritten.
-    delta : ndarray of shape (n_outputs, n_rows)
+    delta : ndarray of shape (n_rows, n_outputs)
         The output delta.
     grads, bias_grads : lists of ndarray
         Where this block's sums are written.
     scratch : ndarray, optional
-        NumPy buffer with room for the largest hidden delta: every step then
-        writes in place. Without it, the same steps allocate their results.
+        NumPy buffer with room for the largest hidden delta (rows × units): every
+        step then writes in place. Without it, the same steps allocate.
     xp : namespace, default=numpy
-    split : callable, default=on_this_thread
-        Where the hidden deltas' elementwise steps run (see :func:`forward`).
     """
     in_place = scratch is not None
     for layer in range(len(weights) - 1, -1, -1):
         if layer == 0:
             _input_gradient(delta, X, grads[0], in_place)
         elif in_place:
-            np.matmul(delta, activations[layer - 1].T, out=grads[layer])
+            np.matmul(activations[layer - 1].T, delta, out=grads[layer])
         else:
-            grads[layer][...] = delta @ activations[layer - 1].T
-        _row_sums(delta, bias_grads[layer], xp)
+            grads[layer][...] = activations[layer - 1].T @ delta
+        _column_sums(delta, bias_grads[layer], xp)
         if layer > 0:
             a_prev = activations[layer - 1]
-            delta = _hidden_delta(weights[layer], delta, a_prev, scratch, xp, split)
+            delta = _hidden_delta(weights[layer], delta, a_prev, scratch, xp)
 
 
 def block_rows(n_samples, row_bytes):
@@ -419,7 +380,7 @@ class FlatParameters:
     @classmethod
     def empty(cls, layer_sizes, dtype):
         """Uninitialised buffers for the network ``layer_sizes``."""
-        shapes = [(n_out, n_in) for n_in, n_out in pairwise(layer_sizes)]
+        shapes = [(n_in, n_out) for n_in, n_out in pairwise(layer_sizes)]
         shapes += [(n_out,) for n_out in layer_sizes[1:]]
         stand_ins = [np.broadcast_to(np.empty((), dtype), shape) for shape in shapes]
         flat, views = _packed(stand_ins, dtype, copy=False)
@@ -434,9 +395,9 @@ class FlatParameters:
 
 @dataclass
 class _Buffers:
-    """NumPy buffers for one block of rows: every layer's activations, the
-    output delta, room for the largest hidden delta and, for class codes, their
-    one-hot rows."""
+    """NumPy buffers for one block of rows (rows × units): every layer's
+    activations, the output delta, room for the largest hidden delta and, for
+    class codes, their one-hot rows."""
 
     activations: list
     delta: np.ndarray
@@ -446,32 +407,29 @@ class _Buffers:
     @classmethod
     def for_rows(cls, rows, widths, dtype, one_hot):
         buffers = cls(
-            activations=[np.empty((w, rows), dtype) for w in widths],
-            delta=np.empty((widths[-1], rows), dtype),
-            scratch=np.empty((max(widths[:-1], default=0), rows), dtype),
+            activations=[np.empty((rows, w), dtype) for w in widths],
+            delta=np.empty((rows, widths[-1]), dtype),
+            scratch=np.empty((rows, max(widths[:-1], default=0)), dtype),
         )
         if one_hot:
-            buffers.one_hot = np.zeros((widths[-1], rows), dtype)
+            buffers.one_hot = np.zeros((rows, widths[-1]), dtype)
         return buffers
 
     def views(self, rows):
-        """The activation and delta buffers, as views of ``rows`` columns."""
-        if rows == self.delta.shape[1]:
+        """The activation and delta buffers, as views of their first ``rows``."""
+        if rows == self.delta.shape[0]:
             return self.activations, self.delta
-        acts = [_view(a, (a.shape[0], rows)) for a in self.activations]
-        return acts, _view(self.delta, (self.delta.shape[0], rows))
+        return [a[:rows] for a in self.activations], self.delta[:rows]
 
 
 class FullBatch(Batch):
     """Loss and gradient sums over all rows, computed block by block.
 
     The rows are walked in blocks, with buffers allocated once, so memory stays
-    flat in ``n_samples``. The matrix products run on the calling thread (and
-    BLAS's own threads, as many as the process has); the elementwise steps on
-    many entries are split between ``n_threads`` threads
-    (:class:`~._threads.ColumnThreads`), which changes no bit of the result.
-    Blocks are summed in row order, so the sums are the same every run; they do
-    not depend on the block size beyond float rounding.
+    flat in ``n_samples``. The matrix products run on BLAS's threads (as many as
+    the process has: the caller's setting), everything else on the calling
+    thread. Blocks are summed in row order, so the sums are the same every run;
+    they do not depend on the block size beyond float rounding.
 
     Parameters
     ----------
@@ -480,9 +438,9 @@ class FullBatch(Batch):
         buffers (a Dask worker's blocks), with ``targets`` and ``sample_weight``
         then lists of the blocks' too.
     targets : ndarray
-        Either 0/1 targets of shape ``(n_outputs, n_samples)`` (units × rows, any
-        real dtype), or integer class codes of shape ``(n_samples,)``: one-hot rows
-        are then made block by block (for one output unit, the code is the target).
+        Either 0/1 targets of shape ``(n_samples, n_outputs)`` (any real dtype), or
+        integer class codes of shape ``(n_samples,)``: one-hot rows are then made
+        block by block (for one output unit, the code is the target).
     weights, biases : lists of ndarray
         The network's parameters. With ``trainable=True`` and NumPy input they are
         copied into one flat buffer (``params``), so that an update and its check
@@ -497,9 +455,6 @@ class FullBatch(Batch):
     keep_outputs : bool, default=False
         Keep the network's outputs of the last :meth:`evaluate` in ``outputs``
         (a hold-out set's score needs them: no second forward pass).
-    n_threads : int, optional
-        Threads that share an epoch's elementwise steps; by default
-        :func:`~._threads.available_threads` for NumPy, else 1.
     copy_params : bool, default=True
         False (NumPy, trainable): sum gradients for ``weights`` and ``biases``
         as given, which the caller updates (views of one buffer shared by the
@@ -520,8 +475,6 @@ class FullBatch(Batch):
         The gradient sums per layer (views of ``param_grads`` for NumPy).
     outputs : ndarray of shape (n_samples, n_outputs) or None
         With ``keep_outputs``: ``f(X)`` as of the last :meth:`evaluate`.
-    n_threads : int
-        Threads that share an epoch's elementwise steps.
     """
 
     def __init__(
@@ -535,7 +488,6 @@ class FullBatch(Batch):
         block_size=None,
         trainable=True,
         keep_outputs=False,
-        n_threads=None,
         copy_params=True,
     ):
         if isinstance(X, list):  # row blocks, with lists of targets and weights
@@ -552,11 +504,7 @@ class FullBatch(Batch):
                 for part in self._parts
             )
         )
-        sizes = [self._parts[0][0].shape[1], *(w.shape[0] for w in weights)]
-        if n_threads is None:
-            # Other array libraries run their own threads.
-            n_threads = available_threads() if xp is np else 1
-        self.n_threads = n_threads
+        sizes = [self._parts[0][0].shape[1], *(w.shape[1] for w in weights)]
         largest = max(part[0].shape[0] for part in self._parts)
         self.block_size = block_size or self._default_block_size(largest, weights)
         self._set_params(weights, biases, trainable, copy_params)
@@ -570,7 +518,7 @@ class FullBatch(Batch):
                 rows, sizes[1:], weights[0].dtype, one_hot
             )
             if one_hot and self._one_block:
-                self._buffers.one_hot[self._parts[0][1], np.arange(rows)] = 1
+                self._buffers.one_hot[np.arange(rows), self._parts[0][1]] = 1
         self._block_sums = None
         if trainable and not self._one_block:
             self._block_sums = _Sums.like(self.weights, self.biases, xp)
@@ -584,11 +532,11 @@ class FullBatch(Batch):
             )
         if xp is not np and self._parts[0][1].ndim == 1 and sizes[-1] > 1:
             units = xp.arange(sizes[-1], device=array_device(X))
-            self._units = xp.astype(units, targets.dtype)[:, None]
+            self._units = xp.astype(units, targets.dtype)[None, :]
 
     def _default_block_size(self, n_samples, weights):
         # Per row: activations of every layer, the output delta, one hidden delta.
-        widths = [w.shape[0] for w in weights]
+        widths = [w.shape[1] for w in weights]
         itemsize = 4 if weights[0].dtype == self.xp.float32 else 8
         row_bytes = (sum(widths) + widths[-1] + max(widths)) * itemsize
         if self.xp is not np:
@@ -623,18 +571,18 @@ class FullBatch(Batch):
     def prior_loss(self):
         """Loss of the best constant prediction (see :func:`constant_loss`)."""
         if len(self._parts) > 1:  # row blocks: their targets and weights together
-            targets = np.concatenate([part[1] for part in self._parts], axis=-1)
+            targets = np.concatenate([part[1] for part in self._parts])
             weights = None
             if self._parts[0][2] is not None:
                 weights = np.concatenate([part[2] for part in self._parts])
-            n_outputs = self.weights[-1].shape[0]
+            n_outputs = self.weights[-1].shape[1]
             return constant_loss(target_means(targets, n_outputs, weights))
         targets, weights = self.targets, self.sample_weight
         if self.xp is not np:  # one transfer per fit, of codes and weights only
             targets = _convert_to_numpy(targets, self.xp)
             if weights is not None:
                 weights = _convert_to_numpy(weights, self.xp)
-        return constant_loss(target_means(targets, self.weights[-1].shape[0], weights))
+        return constant_loss(target_means(targets, self.weights[-1].shape[1], weights))
 
     def evaluate(self, need_grad=True):
         """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``.
@@ -645,12 +593,12 @@ class FullBatch(Batch):
         """
         squared_error = 0.0
         first = True  # the first block's sums go straight into the totals
-        with self._pass() as split:
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             for part, start, stop in self._row_blocks():
                 sums = None
                 if need_grad:
                     sums = self._sums if first else self._block_sums
-                squared_error += self._sum_block(part, start, stop, sums, split)
+                squared_error += self._sum_block(part, start, stop, sums)
                 if need_grad and not first:
                     self._sums.add(self._block_sums)
                 first = False
@@ -658,16 +606,6 @@ class FullBatch(Batch):
             for array in self._sums.arrays:
                 array[...] = 0
         return squared_error
-
-    @contextmanager
-    def _pass(self):
-        """A pass over the rows: the threads that split its elementwise steps
-        (their ``split``), and floating-point warnings silenced once."""
-        with (
-            ColumnThreads(self.n_threads) as threads,
-            np.errstate(over="ignore", under="ignore", invalid="ignore"),
-        ):
-            yield threads.split
 
     def _row_blocks(self):
         """``(part, start, stop)`` of every block of rows, in order."""
@@ -677,29 +615,29 @@ class FullBatch(Batch):
             for start in range(0, n_rows, self.block_size):
                 yield part, start, min(start + self.block_size, n_rows)
 
-    def _forward(self, X, start, stop, split):
-        """Every layer's activations for rows ``start:stop`` of ``X``, and the
-        output delta's buffer (None for other array libraries)."""
+    def _forward(self, X, start, stop):
+        """Rows ``start:stop`` of ``X``, every layer's activations for them, and
+        the output delta's buffer (None for other array libraries)."""
         X = X if stop - start == X.shape[0] else X[start:stop, :]
         buffers = delta = None
         if self._buffers is not None:
             buffers, delta = self._buffers.views(stop - start)
-        return X, forward(X, self.weights, self.biases, buffers, self.xp, split), delta
+        return X, forward(X, self.weights, self.biases, buffers, self.xp), delta
 
-    def _sum_block(self, part, start, stop, sums, split):
+    def _sum_block(self, part, start, stop, sums):
         """``Σ w ‖f - y‖²`` of rows ``start:stop`` of ``part`` (``X``, targets,
         sample weights); their gradient sums into ``sums`` unless it is None."""
         X, targets, sample_weight = part
-        X, acts, delta = self._forward(X, start, stop, split)
+        X, acts, delta = self._forward(X, start, stop)
         if self.outputs is not None:
-            self.outputs[start:stop, ...] = acts[-1].T
+            self.outputs[start:stop, ...] = acts[-1]
         weight = None if sample_weight is None else sample_weight[start:stop]
         targets = self._block_targets(targets, start, stop)
         error, delta = output_delta(acts[-1], targets, delta, weight, self.xp)
         if sums is not None:
             grads = (sums.grads, sums.bias_grads)
             scratch = None if self._buffers is None else self._buffers.scratch
-            backward(X, self.weights, acts, delta, *grads, scratch, self.xp, split)
+            backward(X, self.weights, acts, delta, *grads, scratch, self.xp)
         return error
 
     def predicted_counts(self):
@@ -711,32 +649,32 @@ class FullBatch(Batch):
         -------
         ndarray of shape (max(n_outputs, 2),)
         """
-        xp, n_outputs = self.xp, self.weights[-1].shape[0]
+        xp, n_outputs = self.xp, self.weights[-1].shape[1]
         counts = np.zeros(max(n_outputs, 2), np.int64)
-        with self._pass() as split:
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             for (X, _, _), start, stop in self._row_blocks():
-                out = self._forward(X, start, stop, split)[1][-1]
-                codes = out[0, :] > 0.5 if n_outputs == 1 else xp.argmax(out, axis=0)
+                out = self._forward(X, start, stop)[1][-1]
+                codes = out[:, 0] > 0.5 if n_outputs == 1 else xp.argmax(out, axis=1)
                 codes = _convert_to_numpy(codes, xp) if xp is not np else codes
                 counts += np.bincount(codes.astype(np.intp), minlength=counts.size)
         return counts
 
     def _block_targets(self, targets, start, stop):
-        """0/1 targets of rows ``start:stop``, units × rows."""
+        """0/1 targets of rows ``start:stop``, rows × units."""
         if targets.ndim == 2:
-            return targets[:, start:stop]
+            return targets[start:stop, ...]
         codes = targets[start:stop]
         xp, dtype = self.xp, self.weights[0].dtype
-        if self.weights[-1].shape[0] == 1:
-            return codes[None, :] if xp is np else xp.astype(codes[None, :], dtype)
+        if self.weights[-1].shape[1] == 1:
+            return codes[:, None] if xp is np else xp.astype(codes[:, None], dtype)
         if xp is not np:
-            return xp.astype(self._units == codes[None, :], dtype)
+            return xp.astype(codes[:, None] == self._units, dtype)
         one_hot = self._buffers.one_hot
         if self._one_block:
             return one_hot  # encoded once
-        one_hot = _view(one_hot, (one_hot.shape[0], stop - start))
+        one_hot = one_hot[: stop - start]
         one_hot.fill(0)
-        one_hot[codes, np.arange(stop - start)] = 1
+        one_hot[np.arange(stop - start), codes] = 1
         return one_hot
 
 
@@ -747,7 +685,7 @@ def target_means(targets, n_outputs, sample_weight=None):
     ----------
     targets : ndarray
         Class codes of shape ``(n_samples,)`` (with one output, the code is the
-        target), or 0/1 targets of shape ``(n_outputs, n_samples)``.
+        target), or 0/1 targets of shape ``(n_samples, n_outputs)``.
     n_outputs : int
     sample_weight : ndarray of shape (n_samples,), optional
 
@@ -763,7 +701,7 @@ def target_means(targets, n_outputs, sample_weight=None):
     array([0.5])
     """
     if targets.ndim == 2:
-        return np.average(targets, axis=1, weights=sample_weight)
+        return np.average(targets, axis=0, weights=sample_weight)
     counts = np.bincount(targets, weights=sample_weight, minlength=max(n_outputs, 2))
     return means_of_counts(counts, n_outputs)
 
@@ -795,23 +733,22 @@ def constant_loss(means):
 
 
 def input_reach(weight):
-    """``max_k Σ_i |W_ki|``: how far the first layer can move ``|x|``'s largest entry.
+    """``max_k Σ_i |W_ik|``: how far the first layer can move ``|x|``'s largest entry.
 
-    Computed a few units at a time, without a copy of ``|W|`` (for wide inputs,
+    Summed a few inputs at a time, without a copy of ``|W|`` (for wide inputs,
     tens of MiB). :func:`predict_outputs` uses it to find the rows whose products
     could overflow; the estimator computes it once per fit.
 
     Examples
     --------
-    >>> input_reach(np.array([[1.0, -2.0], [0.5, 0.5]]))
+    >>> input_reach(np.array([[1.0, 0.5], [-2.0, 0.5]]))
     3.0
     """
     step = max(1, 2**20 // max(weight.shape[1], 1))
-    sums = (
-        float(np.abs(weight[i : i + step]).sum(axis=1).max())
-        for i in range(0, weight.shape[0], step)
-    )
-    return max(sums, default=0.0)
+    sums = np.zeros(weight.shape[1])
+    for i in range(0, weight.shape[0], step):
+        sums += np.abs(weight[i : i + step]).sum(axis=0)
+    return float(sums.max(initial=0.0))
 
 
 def predict_outputs(X, weights, biases, reach=None):
@@ -828,13 +765,13 @@ def predict_outputs(X, weights, biases, reach=None):
         # Libraries that run on NumPy (array-api-strict) would warn on overflow in
         # the products, whose sigmoid limits are right, as the NumPy path does not.
         with np.errstate(over="ignore", under="ignore"):
-            return forward(X, weights, biases, xp=xp)[-1].T
+            return forward(X, weights, biases, xp=xp)[-1]
     dtype = weights[0].dtype
-    widths = [w.shape[0] for w in weights]
+    widths = [w.shape[1] for w in weights]
     block_size = block_rows(n_samples, sum(widths) * dtype.itemsize)
-    acts = [np.empty((w, block_size), dtype) for w in widths]
+    acts = [np.empty((block_size, w), dtype) for w in widths]
     outputs = np.empty((n_samples, widths[-1]), dtype)
-    # |z| <= max_i |x_i| · max_k Σ_i |W_ki| + |b|: below this no sum can overflow.
+    # |z| <= max_i |x_i| · max_k Σ_i |W_ik| + |b|: below this no sum can overflow.
     reach = input_reach(weights[0]) if reach is None else reach
     safe_scale = np.finfo(dtype).max / 4 / max(reach, 1.0)
     risky = []
@@ -844,8 +781,8 @@ def predict_outputs(X, weights, biases, reach=None):
         for rows in gen_batches(n_samples, block_size):
             start, stop = rows.start, rows.stop
             X_block = X[start:stop]
-            blocks = [_view(a, (a.shape[0], stop - start)) for a in acts]
-            outputs[start:stop] = forward(X_block, weights, biases, blocks)[-1].T
+            blocks = [a[: stop - start] for a in acts]
+            outputs[start:stop] = forward(X_block, weights, biases, blocks)[-1]
             risky.append(start + np.flatnonzero(_row_scale(X_block) > safe_scale))
     risky = np.concatenate(risky)
     if risky.size:
@@ -854,9 +791,10 @@ def predict_outputs(X, weights, biases, reach=None):
 
 
 def _row_scale(X):
-    """``max_i |x_i|`` of every row, without a copy of ``X``."""
+    """``max_i |x_i|`` of every row, without a copy of ``X`` (nor a change to a
+    sparse ``X``: see :func:`~._arrays.canonical`)."""
     if sp.issparse(X):
-        low, high = min_max_axis(X, axis=1)
+        low, high = min_max_axis(canonical(X), axis=1)
     else:
         low, high = X.min(axis=1), X.max(axis=1)
     return np.maximum(-low, high)
@@ -875,6 +813,6 @@ def _saturating_outputs(X, weights, biases):
             s_a = np.abs(a).max(axis=1, keepdims=True)
             s_a[s_a == 0] = 1
             s_w = np.abs(weight).max() or 1
-            z = (((a / s_a) @ (weight / s_w).T * s_a) * s_w).T  # units × rows
-            a = sigmoid(z, bias, in_place=True).T
+            z = ((a / s_a) @ (weight / s_w) * s_a) * s_w  # rows × units
+            a = sigmoid(z, bias, in_place=True)
     return a

@@ -3,7 +3,7 @@
 One path for binary, multiclass and multilabel ``y``, on scikit-learn's label
 utilities (``type_of_target``, ``unique_labels``, ``LabelEncoder``). Single-label
 targets are kept as small integer class codes (one-hot rows are made block by block
-when training); a multilabel indicator matrix as 0/1 bytes, units × rows.
+when training); a multilabel indicator matrix as 0/1 bytes, rows × units.
 """
 
 from dataclasses import dataclass
@@ -225,9 +225,9 @@ def class_codes(y, classes):
 
 
 def indicator_rows(Y):
-    """A 0/1 indicator matrix (dense or sparse) as bytes, units × rows."""
+    """A 0/1 indicator matrix (dense or sparse) as bytes, rows × units."""
     Y = Y.toarray() if sp.issparse(Y) else np.asarray(Y)
-    return np.ascontiguousarray(Y.T, dtype=np.uint8)
+    return np.ascontiguousarray(Y, dtype=np.uint8)
 
 
 def n_outputs(classes, multilabel):

@@ -345,7 +345,7 @@ class _Connection:
         self.sock.close()
 
 
-def _blocks_batch(blocks, weights, biases, n_threads):
+def _blocks_batch(blocks, weights, biases):
     """A ``FullBatch`` over row blocks ``[(X, codes, sample_weight), ...]`` that
     sums gradients for ``weights`` and ``biases`` as given (empty blocks skipped:
     they add nothing)."""
@@ -355,9 +355,7 @@ def _blocks_batch(blocks, weights, biases, n_threads):
     X, codes, sample_weight = (list(part) for part in zip(*blocks))
     if sample_weight[0] is None:
         sample_weight = None
-    return FullBatch(
-        X, codes, weights, biases, sample_weight, n_threads=n_threads, copy_params=False
-    )
+    return FullBatch(X, codes, weights, biases, sample_weight, copy_params=False)
 
 
 def _class_counts(blocks, n_outputs):
@@ -392,9 +390,9 @@ def _serve(token, layer_sizes, dtype, blocks):
     worker's ``blocks`` for each epoch's weights, until the client closes its
     socket.
 
-    It runs on the one thread the task owns: the products run on the worker
-    process's BLAS threads (one, on a ``distributed`` worker process, whose nanny
-    sets ``OPENBLAS_NUM_THREADS=1``), nothing splits between threads.
+    It runs on the one thread the task owns, its products on the worker process's
+    BLAS threads (one, on a ``distributed`` worker process, whose nanny sets
+    ``OPENBLAS_NUM_THREADS=1``).
     """
     from distributed import get_worker
 
@@ -408,7 +406,7 @@ def _serve(token, layer_sizes, dtype, blocks):
             return
         params = FlatParameters.empty(layer_sizes, dtype)
         flat = params.flat
-        batch = _blocks_batch(blocks, params.weights, params.biases, n_threads=1)
+        batch = _blocks_batch(blocks, params.weights, params.biases)
         connection.send(_class_counts(blocks, layer_sizes[-1]))
         del blocks
         while True:
@@ -626,7 +624,7 @@ class DaskFullBatch(Batch):
     xp = np
 
     def __init__(self, X, codes, weights, biases, sample_weight=None):
-        layer_sizes = [X.shape[1], *(w.shape[0] for w in weights)]
+        layer_sizes = [X.shape[1], *(w.shape[1] for w in weights)]
         dtype = weights[0].dtype
         params = FlatParameters.copy_of(weights, biases)
         self.weights, self.biases = params.weights, params.biases
@@ -678,7 +676,7 @@ class DaskFullBatch(Batch):
         self._counts = self._collective.counts
 
     def _sum_here(self, blocks, layer_sizes):
-        self._batch = _blocks_batch(blocks, self.weights, self.biases, n_threads=None)
+        self._batch = _blocks_batch(blocks, self.weights, self.biases)
         if self._batch is not None:  # sums straight into the batch's
             self._set_sums(
                 self._batch.param_grads[0], self._batch.grads, self._batch.bias_grads
@@ -710,7 +708,7 @@ class DaskFullBatch(Batch):
 
     def prior_loss(self):
         """Loss of the best constant prediction (see ``FullBatch.prior_loss``)."""
-        return constant_loss(means_of_counts(self._counts, self.weights[-1].shape[0]))
+        return constant_loss(means_of_counts(self._counts, self.weights[-1].shape[1]))
 
     def evaluate(self, need_grad=True):
         """Return ``Σ_j w_j ‖f_j - y_j‖²``; fill the gradient sums if ``need_grad``."""

@@ -89,7 +89,7 @@ def test_the_minimal_numpy_epoch_is_the_same_epoch_as_ours():
     y = rng.randint(3, size=300)
     (W1, b1, W2, b2), _ = bench._network_draws(X, y, 8)
     last = bench.numpy_min_epochs(X, y, 8, epochs=6)
-    batch = FullBatch(X, y, [W1, W2], [b1, b2])
+    batch = FullBatch(X, y, [W1.T.copy(), W2.T.copy()], [b1, b2])
     result = train(batch, learning_rate=0.7, max_iter=5, tol=0, stopping_rule=False)
     # numpy-min's 6th epoch computes the loss after 5 updates.
     assert last == pytest.approx(result.loss_curve[-1], rel=1e-12)

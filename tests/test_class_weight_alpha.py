@@ -163,7 +163,7 @@ def test_the_penalty_is_mlpclassifiers_for_the_same_weights(given):
 
     penalty = ours(alpha).initial_loss_ - ours(0.0).initial_loss_
     weights, biases = init_weights([20, 15, 3], np.random.RandomState(0))
-    coefs = [w.T for w in weights]
+    coefs = weights  # already (n_in, n_out), as MLPClassifier.coefs_
     theirs = _mlp_loss(coefs, biases, X, y, alpha, sample_weight) - _mlp_loss(
         coefs, biases, X, y, 0.0, sample_weight
     )

@@ -270,8 +270,8 @@ def test_more_than_256_classes_are_encoded_right(n_classes):
     X, y = rng.rand(n, 5), np.arange(n) % n_classes
     model = SigmoidMSEClassifier(max_iter=1, random_state=0).fit(X, y)
     weights, biases = init_weights([5, 15, n_classes], np.random.RandomState(0))
-    hidden = sigmoid(X @ weights[0].T + biases[0])
-    outputs = sigmoid(hidden @ weights[1].T + biases[1])
+    hidden = sigmoid(X @ weights[0] + biases[0])
+    outputs = sigmoid(hidden @ weights[1] + biases[1])
     expected = 0.5 * np.sum((outputs - np.eye(n_classes)[y]) ** 2) / n
     assert model.initial_loss_ == pytest.approx(expected, rel=1e-12)
 

@@ -285,7 +285,7 @@ def test_the_early_stopping_score_is_the_kept_models_held_out_accuracy(
 def test_predictions_use_the_reach_cached_by_fit(monkeypatch):
     X, y = learnable()
     clf = SigmoidMSEClassifier(**QUICK).fit(X, y)
-    assert clf._input_reach == input_reach(clf.coefs_[0].T)
+    assert clf._input_reach == input_reach(clf.coefs_[0])
     X_wide = X * 1e306  # rows whose products may overflow: the reach decides
     expected = clf.predict_proba(X), clf.predict_proba(X_wide)
 
@@ -314,9 +314,9 @@ def test_every_fit_caches_the_reach_of_its_own_weights():
     first = clf._input_reach
     clf.fit(X, y)
     assert clf._input_reach != first
-    assert clf._input_reach == input_reach(clf.coefs_[0].T)
+    assert clf._input_reach == input_reach(clf.coefs_[0])
     clf.partial_fit(X, y)
-    assert clf._input_reach == input_reach(clf.coefs_[0].T)
+    assert clf._input_reach == input_reach(clf.coefs_[0])
 
 
 def test_a_callbacks_model_has_the_reach_of_its_epochs_weights():
@@ -333,7 +333,7 @@ def test_a_callbacks_model_has_the_reach_of_its_epochs_weights():
         def on_fit_task_end(self, estimator, context, *, fitted_estimator):
             if context.task_name == "epoch":
                 model = fitted_estimator
-                seen.append((model._input_reach, input_reach(model.coefs_[0].T)))
+                seen.append((model._input_reach, input_reach(model.coefs_[0])))
             return False
 
         def teardown(self, estimator, context):

@@ -20,24 +20,13 @@ from sklearn_sigmoid_mlp._network import (
     input_reach,
     target_means,
 )
-from sklearn_sigmoid_mlp._threads import _blas_controller, blas_thread_count
 
 
 def _blas_threads():
     return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
 
-# --- _threads.py ------------------------------------------------------------------
-
-
-def test_the_callers_blas_thread_count_is_the_largest_over_blas_libraries():
-    libs = [lib for lib in _blas_controller().lib_controllers if lib.user_api == "blas"]
-    if len({lib.filepath for lib in libs}) < 2:
-        pytest.skip("needs two BLAS libraries loaded (NumPy's and SciPy's)")
-    with threadpool_limits(limits=2, user_api="blas"):
-        one_library = _blas_controller().select(filepath=libs[0].filepath)
-        with one_library.limit(limits=1):
-            assert blas_thread_count() == 2
+# --- threads ---------------------------------------------------------------------
 
 
 def test_a_limit_set_in_another_thread_after_a_fit_takes_effect():
@@ -78,15 +67,15 @@ def test_float32_blocks_hold_twice_the_rows_of_float64_ones():
     sizes = {}
     for dtype in (np.float64, np.float32):
         weights, biases = init_weights([50, 100, 10], np.random.RandomState(0), dtype)
-        batch = FullBatch(X.astype(dtype), y, weights, biases, n_threads=1)
+        batch = FullBatch(X.astype(dtype), y, weights, biases)
         sizes[dtype] = batch.block_size
     assert sizes[np.float64] < 40_000 // 2
     assert sizes[np.float32] == pytest.approx(2 * sizes[np.float64], abs=2)
 
 
 def test_input_reach_of_inputs_wider_than_its_chunk():
-    weight = np.ones((2, 2**20 + 1), dtype=np.float32)
-    weight[1] = -2.0
+    weight = np.ones((2**20 + 1, 2), dtype=np.float32)
+    weight[:, 1] = -2.0
     assert input_reach(weight) == 2 * (2**20 + 1)
 
 

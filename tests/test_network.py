@@ -13,8 +13,8 @@ from sklearn_sigmoid_mlp._network import FullBatch, init_weights, sigmoid
 def tiny_problem(hidden, n_outputs=3, seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(9, 4))
-    # Targets are stored units × rows, like the activations.
-    Y = np.ascontiguousarray(np.eye(n_outputs)[rng.randint(n_outputs, size=9)].T)
+    # Targets are stored rows × units, like the activations.
+    Y = np.eye(n_outputs)[rng.randint(n_outputs, size=9)]
     sizes = [4, *hidden, n_outputs]
     weights, biases = init_weights(sizes, rng)
     # Larger weights than the default draws, so that no layer is near-linear.
@@ -78,7 +78,7 @@ def test_init_weights_are_the_notebooks_draws():
     w_hid = np.random.rand(15, 65) - 0.5
     w_out = np.random.rand(10, 16) - 0.5
     for weight, bias, w in zip(weights, biases, [w_hid, w_out]):
-        np.testing.assert_array_equal(weight, w[:, 1:])
+        np.testing.assert_array_equal(weight, w[:, 1:].T)
         np.testing.assert_array_equal(bias, w[:, 0])
 
 
@@ -90,109 +90,33 @@ def test_sigmoid_in_place_leaves_float32():
     np.testing.assert_allclose(z, expected, rtol=1e-6)
 
 
-def test_a_batch_shares_its_elementwise_work_with_every_allowed_thread():
-    from joblib import cpu_count, parallel_config
-    from threadpoolctl import threadpool_limits
-
-    X, targets, weights, biases = _large_batch_inputs("codes")
-    with threadpool_limits(limits=cpu_count(), user_api="blas"):
-        assert FullBatch(X, targets, weights, biases).n_threads == cpu_count()
-    with threadpool_limits(limits=2, user_api="blas"):
-        assert FullBatch(X, targets, weights, biases).n_threads == min(2, cpu_count())
-        with parallel_config(n_jobs=1):
-            assert FullBatch(X, targets, weights, biases).n_threads == 1
-        with parallel_config(n_jobs=-1):
-            assert FullBatch(X, targets, weights, biases).n_threads == min(
-                2, cpu_count()
-            )
-    with threadpool_limits(limits=1, user_api="blas"):
-        assert FullBatch(X, targets, weights, biases).n_threads == 1
-
-
 def _large_batch_inputs(targets_kind, seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(700, 30))
     codes = rng.randint(4, size=700)
-    targets = codes if targets_kind == "codes" else np.eye(4)[codes].T.copy()
+    targets = codes if targets_kind == "codes" else np.eye(4)[codes]
     weights, biases = init_weights([30, 12, 4], rng)
     return X, targets, weights, biases
 
 
-@pytest.fixture
-def split_everything(monkeypatch):
-    """Split every elementwise step, however small, between the threads."""
-    from sklearn_sigmoid_mlp import _threads
-
-    monkeypatch.setattr(_threads, "MIN_SPLIT_ENTRIES", 0)
-
-
-@pytest.mark.parametrize("n_threads", [2, 3])
-@pytest.mark.parametrize("targets_kind", ["codes", "indicators"])
-@pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("hidden", [(12,), (12, 7)])
-def test_threads_change_no_bit_of_the_sums(
-    n_threads, targets_kind, weighted, hidden, split_everything
-):
-    X, targets, _, _ = _large_batch_inputs(targets_kind)
-    weights, biases = init_weights([30, *hidden, 4], np.random.RandomState(2))
-    sample_weight = np.random.RandomState(1).rand(700) if weighted else None
-    batches = [
-        FullBatch(
-            X, targets, weights, biases, sample_weight, n_threads=n, block_size=50
-        )
-        for n in (1, n_threads)
-    ]
-    one, many = (batch.evaluate() for batch in batches)
-    assert batches[1].n_threads == n_threads
-    assert many == one
-    for a, b in zip(batches[0].param_grads, batches[1].param_grads):
-        assert np.array_equal(a, b)
-
-
-def test_a_split_runs_every_range_and_raises_the_first_error_after_all_end():
-    import time
-
-    from sklearn_sigmoid_mlp._threads import ColumnThreads
-
-    done = []
-
-    def step(columns):
-        if columns.start == 0:
-            raise ValueError("first")
-        time.sleep(0.05)
-        done.append(columns)
-        if columns.start == 4:
-            raise ValueError("second")
-
-    with ColumnThreads(3) as threads:
-        with pytest.raises(ValueError, match="first"):
-            threads.split(step, 6, n_entries=10**6)
-        assert sorted(c.start for c in done) == [2, 4]
-        # Few entries: the calling thread does all, in one call.
-        calls = []
-        threads.split(calls.append, 6, n_entries=10)
-        assert calls == [slice(None)]
-
-
-@pytest.mark.parametrize("n_threads", [1, 2])
-def test_kept_outputs_are_the_predicted_ones(n_threads):
+def test_kept_outputs_are_the_predicted_ones():
     from sklearn_sigmoid_mlp._network import predict_outputs
 
     X, targets, weights, biases = _large_batch_inputs("codes")
     options = dict(trainable=False, keep_outputs=True, block_size=64)
-    batch = FullBatch(X, targets, weights, biases, n_threads=n_threads, **options)
+    batch = FullBatch(X, targets, weights, biases, **options)
     batch.evaluate(need_grad=False)
     np.testing.assert_allclose(
         batch.outputs, predict_outputs(X, weights, biases), rtol=1e-13
     )
 
 
-def test_input_reach_is_the_largest_absolute_row_sum():
+def test_input_reach_is_the_largest_absolute_column_sum():
     from sklearn_sigmoid_mlp._network import input_reach
 
     rng = np.random.RandomState(0)
-    weight = rng.normal(size=(37, 70_000))  # several units per chunk
-    assert input_reach(weight) == pytest.approx(np.abs(weight).sum(axis=1).max())
+    weight = rng.normal(size=(70_000, 37))  # several chunks of inputs
+    assert input_reach(weight) == pytest.approx(np.abs(weight).sum(axis=0).max())
 
 
 @pytest.mark.parametrize("targets_kind", ["codes", "indicators"])
@@ -204,13 +128,10 @@ def test_a_batch_over_row_blocks_sums_what_the_whole_array_sums(targets_kind):
     cuts = [0, 300, 300, 700]
     parts = [slice(a, b) for a, b in pairwise(cuts)]
 
-    def rows(array, part):
-        return array[part] if array.ndim == 1 else array[:, part]
-
     whole = FullBatch(X, targets, weights, biases, w, block_size=100)
     blocks = FullBatch(
         [X[p] for p in parts],
-        [rows(targets, p) for p in parts],
+        [targets[p] for p in parts],
         weights,
         biases,
         [w[p] for p in parts],
