@@ -450,3 +450,32 @@ def test_scoring_monitor_on_a_dataframe_fitted_twice_gives_no_feature_name_warni
     assert scores["accuracy"].iloc[-1] == pytest.approx(
         model.score(X.to_numpy() / 8, y)
     )
+
+
+# --- a sparse X whose indices are unsorted -------------------------------------------
+
+
+def _unsorted_csr(seed=0):
+    rng = np.random.RandomState(seed)
+    dense = rng.rand(200, 30) * (rng.rand(200, 30) > 0.7)
+    X = sp.csr_matrix(dense)
+    for row in range(X.shape[0]):  # each row's entries in reverse column order
+        start, stop = X.indptr[row], X.indptr[row + 1]
+        X.indices[start:stop] = X.indices[start:stop][::-1].copy()
+        X.data[start:stop] = X.data[start:stop][::-1].copy()
+    X.has_sorted_indices = False
+    return X, rng.randint(3, size=200)
+
+
+def test_fit_predict_and_the_diagnosis_leave_an_unsorted_csr_untouched():
+    X, y = _unsorted_csr()
+    indices, data = X.indices.copy(), X.data.copy()
+    with pytest.warns(PoorFitWarning):  # the diagnosis reads X too
+        model = SigmoidMSEClassifier(max_iter=5, tol=0, random_state=0).fit(X, y)
+    model.predict_proba(X)
+    assert np.array_equal(X.indices, indices) and np.array_equal(X.data, data)
+    sorted_X = X.copy()
+    sorted_X.sort_indices()
+    np.testing.assert_allclose(
+        model.predict_proba(X), model.predict_proba(sorted_X), rtol=1e-14
+    )
