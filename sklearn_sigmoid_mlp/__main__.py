@@ -304,7 +304,7 @@ def main(argv=None):
         # End as a Unix program killed by SIGPIPE does: silently, with the status a
         # shell shows for it, rather than with a traceback.
         _discard_stdout()
-        return 128 + signal.SIGPIPE
+        return 128 + getattr(signal, "SIGPIPE", 13)  # 13 where absent (Windows)
 
 
 def _discard_stdout():

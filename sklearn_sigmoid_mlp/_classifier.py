@@ -41,6 +41,7 @@ from ._fixes import (
     StrOptions,
     _fit_context,
     check_same_namespace,
+    parse_version,
 )
 from ._network import init_weights, input_reach, predict_outputs
 from ._training import (
@@ -263,9 +264,9 @@ class SigmoidMSEClassifier(
     networks) or saturate every unit (too large a step), where the loss barely
     moves and the rule above stops. After ``fit``, when ``loss_reduction_`` is
     below 0.1, or when the model predicts one class for every training row
-    while ``y`` holds several (in-memory input; a Dask ``X`` is not computed
-    again for this check), a :class:`PoorFitWarning` (a
-    ``ConvergenceWarning``) gives the numbers and what to try: a smaller
+    while ``y`` holds several (counted where the rows are, on a Dask cluster
+    too), a :class:`PoorFitWarning` (a ``ConvergenceWarning``) gives the
+    numbers and what to try: a smaller
     ``tol`` (``1e-6`` trains past the plateaus measured on digits),
     ``class_weight="balanced"`` for imbalanced classes, another
     ``learning_rate``, scaled inputs.
@@ -727,7 +728,17 @@ class SigmoidMSEClassifier(
         continued fit need every parameter.
         """
         state = dict(state)
-        state.pop(_VERSION_KEY, None)
+        written_by = state.pop(_VERSION_KEY, None)
+        if written_by is not None and parse_version(written_by) > parse_version(
+            _package_version()
+        ):
+            warnings.warn(
+                f"This {type(self).__name__} was pickled by sklearn-sigmoid-mlp "
+                f"{written_by}, newer than this {_package_version()}: it may not "
+                "load or predict as it did. Upgrade sklearn-sigmoid-mlp to load it.",
+                UserWarning,
+                stacklevel=2,
+            )
         for name, default in _parameter_defaults(type(self)).items():
             state.setdefault(name, default)
         super().__setstate__(state)

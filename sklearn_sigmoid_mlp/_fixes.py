@@ -5,7 +5,6 @@ adapt when it does. Supported: scikit-learn 1.8 and 1.9 (``setup.cfg`` bounds th
 range, and CI tests the oldest and the newest release). Each import says why.
 """
 
-from joblib.parallel import get_active_backend
 from sklearn import get_config
 
 # The fit decorator of every scikit-learn estimator: validates the parameters once
@@ -40,6 +39,10 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 
+# Version strings compared as scikit-learn compares its own (a pickle from a newer
+# release of this package warns).
+from sklearn.utils.fixes import parse_version
+
 # partial_fit's ``classes`` logic and messages (used on a scratch object, so that
 # the estimator itself changes only when a fit succeeds).
 from sklearn.utils.multiclass import _check_partial_fit_first_call
@@ -70,45 +73,6 @@ except ImportError:  # scikit-learn 1.8: the same check and message
         )
 
 
-# threadpoolctl >= 3.8 lets one thread at a time change OpenBLAS's process-wide
-# thread count (with pthreads): the first to set it, until that thread ends or
-# hands control back; a change from any other thread is silently ignored. Older
-# releases let any thread change it. The names below are threadpoolctl's; the
-# state that says which thread has control is private.
-import threadpoolctl
-
-
-def take_blas_control_from(thread):
-    """Let the calling thread change OpenBLAS's limit if ``thread`` has control."""
-    controller = getattr(threadpoolctl, "OpenBLASController", None)
-    state = getattr(controller, "_SHARED_STATE", None)
-    if getattr(state, "controlling_thread", None) is thread:
-        controller.clear_controlling_thread(force=True)
-
-
-def release_blas_control():
-    """Hand back control of OpenBLAS's limit if the calling thread has it."""
-    controller = getattr(threadpoolctl, "OpenBLASController", None)
-    clear = getattr(controller, "clear_controlling_thread", None)
-    if clear is not None:
-        clear()
-
-
-def active_joblib_n_jobs():
-    """The worker count of an active ``joblib.parallel_config``, or None.
-
-    ``parallel_config(n_jobs=k)`` gives ``k`` (-1: every core). Inside a joblib
-    worker (a thread or a process of ``Parallel``), where joblib runs nested calls
-    with ``n_jobs=None`` on one worker, 1: the workers already share the cores.
-    None when nothing is configured. ``get_active_backend`` is public in
-    ``joblib.parallel`` but not exported by ``joblib``.
-    """
-    backend, n_jobs = get_active_backend()
-    if n_jobs is None:
-        return 1 if getattr(backend, "nesting_level", 0) > 0 else None
-    return backend.effective_n_jobs(n_jobs)
-
-
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn 1.8: no callback API
@@ -128,7 +92,6 @@ __all__ = [
     "_convert_to_numpy",
     "_fit_context",
     "_get_feature_names",
-    "active_joblib_n_jobs",
     "array_device",
     "array_namespace",
     "check_matplotlib_support",
@@ -137,6 +100,5 @@ __all__ = [
     "get_namespace",
     "get_namespace_and_device",
     "is_array_api_obj",
-    "release_blas_control",
-    "take_blas_control_from",
+    "parse_version",
 ]

@@ -414,8 +414,13 @@ def test_partial_fit_with_a_class_weight_of_a_class_absent_from_the_batch(
 @pytest.mark.parametrize(
     "raised, expected",
     [
-        (ValueError("a bad block"), "ValueError: a bad block"),
+        (ValueError("a bad block"), "ValueError: a bad block (raised on worker"),
         (np.linalg.LinAlgError("singular"), "RuntimeError: LinAlgError on worker"),
+        # A built-in type whose constructor takes more than a message.
+        (
+            UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+            "RuntimeError: UnicodeDecodeError on worker",
+        ),
     ],
 )
 def test_an_error_in_a_workers_sums_is_raised_by_the_client(raised, expected):
@@ -439,3 +444,27 @@ def test_an_error_in_a_workers_sums_is_raised_by_the_client(raised, expected):
     assert f"{type(error.value).__name__}: {error.value}".startswith(expected)
     worker_end.close()
     client_end.close()
+
+
+def test_a_fits_task_takes_only_the_connection_that_presents_its_token(monkeypatch):
+    # A port scan, or a stranger who connects first and stays silent, cannot take
+    # the task: it goes on listening for the client.
+    import socket
+
+    from sklearn_sigmoid_mlp import dask as skdask
+
+    monkeypatch.setattr(skdask, "_CONNECT_SECONDS", 0.2)
+    token = b"t" * 16
+    listener = socket.create_server(("127.0.0.1", 0))
+    address = listener.getsockname()
+    silent = socket.create_connection(address)
+    wrong = socket.create_connection(address)
+    wrong.sendall(b"x" * 16)
+    right = socket.create_connection(address)
+    right.sendall(token)
+    connection = skdask._accept(listener, token)
+    connection.send(b"ok")
+    assert right.recv(2) == b"ok"
+    for sock in (silent, wrong, right):
+        sock.close()
+    connection.close()

@@ -230,3 +230,100 @@ def test_a_closed_client_or_a_lost_scheduler_stops_the_fit_within_seconds(
             error, seconds = _fit_with_fault(cluster, client, action, X, y)
     assert isinstance(error, RuntimeError) and seconds < 10
     assert "client was closed or lost its scheduler" in str(error)
+
+
+# --- beside other work on the cluster ----------------------------------------------
+
+
+def test_a_callback_that_computes_on_the_cluster_does_not_wait_for_the_fit(
+    client, mnist_like
+):
+    # The fit's tasks secede from their workers' thread pools: a callback scoring
+    # Dask data (a substitute for early_stopping, which Dask refuses) runs.
+    X, y = mnist_like
+    X_dask, y_dask = _on_dask(X[:800], y[:800], 4)
+    scores = []
+    est = _Hooked(hidden_layer_sizes=(20,), max_iter=3, **EXACTLY)
+    est.hook = lambda epoch: scores.append(float(X_dask[:200].sum().compute()))
+    est.fit(X_dask, y_dask)
+    assert len(scores) == 3
+
+
+def test_two_fits_side_by_side_on_one_cluster_both_end(client, mnist_like):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = mnist_like
+    params = dict(hidden_layer_sizes=(20,), max_iter=4, **EXACTLY)
+    ref = SigmoidMSEClassifier(**params).fit(X[:800], y[:800])
+
+    def fit(blocks):
+        return DaskSigmoidMSEClassifier(**params).fit(
+            *_on_dask(X[:800], y[:800], blocks)
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        fitted = list(pool.map(fit, [4, 8]))
+    assert all(max_rel(est, ref) < 1e-10 for est in fitted)
+
+
+def test_a_worker_of_two_threads_trains_on_both(mnist_like):
+    from sklearn_sigmoid_mlp import dask as skdask
+
+    X, y = mnist_like
+    params = dict(hidden_layer_sizes=(20,), max_iter=3, **EXACTLY)
+    ref = SigmoidMSEClassifier(**params).fit(X[:800], y[:800])
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        seen = []
+        real = skdask._Collective._start
+
+        def recording(self, groups, *args):
+            seen.append([len(blocks) for _, blocks in groups])
+            return real(self, groups, *args)
+
+        skdask._Collective._start = recording
+        try:
+            est = DaskSigmoidMSEClassifier(**params).fit(*_on_dask(X[:800], y[:800], 8))
+        finally:
+            skdask._Collective._start = real
+    assert seen == [[4, 4]]  # two tasks, four blocks each
+    assert max_rel(est, ref) < 1e-10
+
+
+def test_a_worker_that_never_starts_the_fits_task_is_named(mnist_like, monkeypatch):
+    # Its only thread is taken (by a task that outlives the deadline) after the
+    # blocks are computed and before the fit's task can start.
+    from sklearn_sigmoid_mlp import dask as skdask
+
+    X, y = mnist_like
+    monkeypatch.setattr(skdask, "_START_SECONDS", 3.0)
+    real = skdask._Collective._start
+    with _cluster(n_workers=1) as cluster, distributed.Client(cluster) as client:
+        (worker,) = client.scheduler_info()["workers"]
+        busy = []
+
+        def busy_then_start(self, *args):
+            busy.append(client.submit(time.sleep, 30, pure=False))
+
+            def executing():
+                return client.run(lambda dask_worker: len(dask_worker.state.executing))
+
+            assert eventually(lambda: executing() == {worker: 1}, timeout=10)
+            return real(self, *args)
+
+        monkeypatch.setattr(skdask._Collective, "_start", busy_then_start)
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match="did not start within 3 s") as error:
+            DaskSigmoidMSEClassifier(max_iter=2, **EXACTLY).fit(
+                *_on_dask(X[:400], y[:400], 2)
+            )
+        assert worker in str(error.value) and time.monotonic() - start < 10
+        client.cancel(busy)

@@ -479,3 +479,14 @@ def test_fit_predict_and_the_diagnosis_leave_an_unsorted_csr_untouched():
     np.testing.assert_allclose(
         model.predict_proba(X), model.predict_proba(sorted_X), rtol=1e-14
     )
+
+
+def test_a_pickle_from_a_newer_release_warns():
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    model = SigmoidMSEClassifier(max_iter=3, tol=0).fit(X, y)
+    state = model.__getstate__()
+    state["_sklearn_sigmoid_mlp_version"] = "99.0"
+    loaded = SigmoidMSEClassifier.__new__(SigmoidMSEClassifier)
+    with pytest.warns(UserWarning, match="pickled by sklearn-sigmoid-mlp 99.0"):
+        loaded.__setstate__(state)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
