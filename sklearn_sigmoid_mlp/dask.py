@@ -107,8 +107,16 @@ def _known_array(a, name):
 
 def _checked_X_block(estimator_name, dtype, X):
     """A row block of ``X`` with the in-memory checks, in the dtype the graph
-    declares (a continued fit's: its model's)."""
-    return checked_block(estimator_name, X).astype(dtype, copy=False)
+    declares (a continued fit's: its model's), in aligned memory.
+
+    A block that came over the network (``da.from_array`` of the client's array)
+    can lie at any byte offset in its message; NumPy copies an unaligned operand
+    before each product and loops slowly over it, so training on it every epoch
+    cost a third more (65 -> 90 ms an epoch for 10,000 × 784 → 100). It is copied
+    once here instead.
+    """
+    X = checked_block(estimator_name, X).astype(dtype, copy=False)
+    return X if X.flags.aligned else X.copy()
 
 
 def _checked_y_block(y):
@@ -282,6 +290,12 @@ _PROCESS = secrets.token_hex(16)
 # TCP keepalive: probe after 4 s of silence, every 2 s, give up after 3 probes.
 _KEEPALIVE = {"TCP_KEEPIDLE": 4, "TCP_KEEPINTVL": 2, "TCP_KEEPCNT": 3}
 
+# Consecutive row blocks of fewer rows than this are joined (copied once) into
+# runs of about this many rows where they are summed: a block costs an epoch
+# tens of microseconds of its own, whatever its size (measured: 16 blocks of 63
+# rows on a worker, 1.3 ms an epoch against 0.6 ms for them as one).
+_JOIN_ROWS = 4096
+
 # Message kinds, one byte each. A closed socket ends a task's epochs.
 _SUMS, _LOSS_ONLY, _PREDICTED = b"G", b"L", b"P"
 _OK, _FAILED = b"K", b"X"
@@ -355,13 +369,43 @@ def _blocks_batch(blocks, weights, biases):
     """A ``FullBatch`` over row blocks ``[(X, codes, sample_weight), ...]`` that
     sums gradients for ``weights`` and ``biases`` as given (empty blocks skipped:
     they add nothing)."""
-    blocks = [block for block in blocks if block[0].shape[0] > 0]
+    blocks = _joined([block for block in blocks if block[0].shape[0] > 0])
     if not blocks:
         return None
     X, codes, sample_weight = (list(part) for part in zip(*blocks))
     if sample_weight[0] is None:
         sample_weight = None
+    else:  # sent by the client: aligned, as X's blocks (see _checked_X_block)
+        sample_weight = [np.require(w, requirements="A") for w in sample_weight]
     return FullBatch(X, codes, weights, biases, sample_weight, copy_params=False)
+
+
+def _joined(blocks):
+    """``blocks`` with each run of consecutive blocks under :data:`_JOIN_ROWS`
+    rows joined into one, in order (larger blocks as they are)."""
+    runs, run, rows = [], [], 0
+    for block in blocks:
+        if block[0].shape[0] >= _JOIN_ROWS:
+            runs += [run, [block]]
+            run, rows = [], 0
+            continue
+        run.append(block)
+        rows += block[0].shape[0]
+        if rows >= _JOIN_ROWS:
+            runs.append(run)
+            run, rows = [], 0
+    runs.append(run)
+    return [run[0] if len(run) == 1 else _concatenated(run) for run in runs if run]
+
+
+def _concatenated(blocks):
+    """One block of ``blocks``' rows, in order."""
+    X, codes, sample_weight = zip(*blocks)
+    if sample_weight[0] is not None:
+        sample_weight = np.concatenate(sample_weight)
+    else:
+        sample_weight = None
+    return np.concatenate(X), np.concatenate(codes), sample_weight
 
 
 def _class_counts(blocks, n_outputs):
