@@ -259,11 +259,13 @@ class DaskBackend(Backend):
 # The blocks are computed once, where Dask puts them. Each epoch then needs no task
 # graph and no scheduler: blocks in this process are summed here, as in memory;
 # blocks on worker processes are summed by long-lived tasks, one per thread of each
-# worker, which the client reaches over sockets of its own (a star all-reduce, the
-# client at its centre): the client sends the weights, each task sends back the
-# loss and gradient sums of its blocks, added in block order, and the client adds
-# the tasks' sums in the order of their first block. The cost of an epoch beyond
-# the sums is one round trip per task, whatever the number of blocks.
+# worker (a worker far above its share of the rows hands blocks to those below
+# theirs, once), which the client reaches over sockets of its own (a star
+# all-reduce, the client at its centre): the client sends the weights, each task
+# sends back the loss and gradient sums of its blocks, added in block order, and
+# the client adds the tasks' sums in the order of their first block. The cost of
+# an epoch beyond the sums is one round trip per task, whatever the number of
+# blocks.
 
 
 # How long the client waits, in one wait, before it checks that the tasks, the
@@ -295,6 +297,10 @@ _KEEPALIVE = {"TCP_KEEPIDLE": 4, "TCP_KEEPINTVL": 2, "TCP_KEEPCNT": 3}
 # tens of microseconds of its own, whatever its size (measured: 16 blocks of 63
 # rows on a worker, 1.3 ms an epoch against 0.6 ms for them as one).
 _JOIN_ROWS = 4096
+
+# A worker keeps the blocks it holds up to this much above its share of the rows
+# (by its threads); beyond, blocks move to the workers below their share.
+_SLACK = 0.1
 
 # Message kinds, one byte each. A closed socket ends a task's epochs.
 _SUMS, _LOSS_ONLY, _PREDICTED = b"G", b"L", b"P"
@@ -516,6 +522,32 @@ def _send_sums(connection, batch, flat, need_grad):
         connection.send(sums)
 
 
+def _balanced(rows, holders, n_threads):
+    """The worker that sums each block: its holder while that worker stays within
+    :data:`_SLACK` of its share of the rows (by ``n_threads``), else, largest
+    blocks first, the worker with the most room below its share (Dask then moves
+    the block there once, as the task's argument). An epoch takes as long as the busiest
+    worker, and Dask can place a persisted array's chunks unevenly. The same
+    layout gives the same answer."""
+    workers = sorted(n_threads)
+    total = sum(rows) / sum(n_threads[w] for w in workers)
+    share = {w: total * n_threads[w] for w in workers}
+    load = dict.fromkeys(workers, 0)
+    assigned, moved = list(holders), []
+    for position, (n_rows, holder) in enumerate(zip(rows, holders)):
+        within = load[holder] + n_rows <= share[holder] * (1 + _SLACK)
+        if within or load[holder] == 0:  # a block alone on its worker stays
+            load[holder] += n_rows
+        else:
+            moved.append(position)
+    for position in sorted(moved, key=lambda p: -rows[p]):
+        holder = holders[position]  # stays where no worker has more room
+        to = max(workers, key=lambda w: (share[w] - load[w], w == holder))
+        assigned[position] = to
+        load[to] += rows[position]
+    return assigned
+
+
 def _task_groups(blocks, workers, n_threads):
     """``[(worker, blocks), ...]``: each worker's blocks (in block order) cut into
     as many contiguous groups as it has threads, ranked by their first block."""
@@ -533,7 +565,7 @@ def _task_groups(blocks, workers, n_threads):
 
 class _Collective:
     """The client's end of the fit's long-lived tasks (see ``_serve``): one per
-    thread of each worker holding blocks.
+    thread of each worker that sums blocks.
 
     The tasks are ranked by their first block; each sums its blocks in block
     order, and the client adds the tasks' sums in rank order: for a given layout
@@ -733,9 +765,9 @@ class DaskFullBatch(Batch):
 
     Implements ``_training.Batch`` as ``_network.FullBatch`` does, so the training
     loop is shared. The blocks are computed once; with Dask's local schedulers, or
-    workers that are threads of this process, they are summed here as in memory
-    (no copy: the blocks are the workers' own arrays); with worker processes, by
-    long-lived tasks, one per worker thread (see :class:`_Collective`).
+    workers that are threads of this process, they are summed here as in memory;
+    with worker processes, by long-lived tasks, one per worker thread, the rows
+    balanced between the workers (see :func:`_balanced`, :class:`_Collective`).
     """
 
     xp = np
@@ -785,6 +817,7 @@ class DaskFullBatch(Batch):
             self._sum_here(_blocks(gathered), layer_sizes)
             return
         blocks = _blocks(self._futures)
+        workers = _balanced(arrays[0].chunks[0], workers, self._client.nthreads())
         self._own_sums(layer_sizes)
         self._collective = _Collective(
             self._client, blocks, workers, layer_sizes, dtype

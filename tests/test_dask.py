@@ -536,3 +536,24 @@ def test_small_blocks_are_summed_as_runs_of_rows_in_order(weighted):
         2 * join - 2,
         join - 1,
     ]
+
+
+def test_rows_are_balanced_between_workers_by_their_threads():
+    from sklearn_sigmoid_mlp.dask import _balanced
+
+    one = {"a": 1, "b": 1}
+    # 8 blocks as Dask persisted them, 6 and 2: two move, the largest first.
+    assert _balanced([250] * 8, list("aaaaaabb"), one) == list("aaaabbbb")
+    assert _balanced([250] * 8, list("abababab"), one) == list("abababab")
+    assert _balanced([5, 5], list("aa"), one) == list("ab")
+    # Within 10 % of its share a worker keeps its blocks (no transfer for less).
+    assert _balanced([100, 40, 120], list("aab"), one) == list("aab")
+    assert _balanced([100, 100, 30, 100], list("aaab"), one) == list("abab")
+    # A block moves only to a worker with more room than its holder.
+    assert _balanced([100, 50, 110], list("aab"), one) == list("aab")
+    # A block alone on its worker stays, however large.
+    assert _balanced([1000, 10, 10], list("abb"), one) == list("abb")
+    # Shares follow threads; a worker that holds nothing takes its share.
+    assert _balanced([100] * 8, list("bbbbbbbb"), {"a": 3, "b": 1}) == list("bbaaaaaa")
+    assert _balanced([100] * 4, list("aaaa"), {**one, "c": 2}) == list("acbc")
+    assert _balanced([0, 0, 100], list("aab"), one) == list("aab")  # empty blocks

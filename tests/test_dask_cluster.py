@@ -8,6 +8,7 @@ import os
 import signal
 import time
 import warnings
+from itertools import chain
 
 import numpy as np
 import pytest
@@ -327,3 +328,40 @@ def test_a_worker_that_never_starts_the_fits_task_is_named(mnist_like, monkeypat
             )
         assert worker in str(error.value) and time.monotonic() - start < 10
         client.cancel(busy)
+
+
+def test_blocks_all_on_one_worker_are_shared_with_the_other(
+    client, mnist_like, monkeypatch
+):
+    # Dask can persist an array's chunks unevenly (measured: 8 blocks as 2 and 6
+    # on two workers) and an epoch takes as long as the busiest worker: the fit
+    # hands blocks to the worker below its share of the rows, once.
+    import dask
+
+    from sklearn_sigmoid_mlp import dask as skdask
+
+    X, y = mnist_like
+    X, y = X[:800], y[:800]
+    first = sorted(client.nthreads())[0]
+    X_blocks = [
+        da.from_delayed(
+            dask.delayed(client.scatter(X[i : i + 100], workers=[first])),
+            shape=(100, X.shape[1]),
+            dtype=X.dtype,
+        )
+        for i in range(0, 800, 100)
+    ]
+    X_dask = da.concatenate(X_blocks)
+    assert set(chain(*client.who_has(X_dask).values())) == {first}
+    seen = []
+    real = skdask._Collective._start
+
+    def recording(self, groups, *args):
+        seen.append(sorted((worker, len(blocks)) for worker, blocks in groups))
+        return real(self, groups, *args)
+
+    monkeypatch.setattr(skdask._Collective, "_start", recording)
+    params = dict(hidden_layer_sizes=(20,), max_iter=3, **EXACTLY)
+    est = DaskSigmoidMSEClassifier(**params).fit(X_dask, da.from_array(y, 100))
+    assert seen == [sorted((worker, 4) for worker in client.nthreads())]
+    assert max_rel(est, SigmoidMSEClassifier(**params).fit(X, y)) < 1e-10
