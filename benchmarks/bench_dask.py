@@ -11,13 +11,17 @@ Shapes: ``small`` is 2,000 × 64 → 32 → 10, ``large`` 20,000 × 784 → 100 
 - ``in-memory``: ``SigmoidMSEClassifier`` in this process (BLAS's own threads);
 - ``dask``: ``DaskSigmoidMSEClassifier`` on a ``LocalCluster`` of ``--workers``
   worker processes (one thread each, on 127.0.0.1), the data split into
-  ``--blocks`` row blocks persisted on the workers first;
+  ``--blocks`` row blocks scattered to the workers in turn first (Dask's own
+  placement of persisted chunks can be uneven, which this does not measure);
 - ``dask-glm``: dask-glm's ``gradient_descent`` (logistic regression of the
   classes' parity on the same blocks), where dask-glm installs: what a
-  gradient-descent step costs when each one is a Dask graph.
+  gradient-descent step costs when each one is a Dask graph (``E`` is 4 steps;
+  its rounds run after the others', and its overhead is against the in-memory
+  epoch of the same round number).
 
-Time per epoch is the time of ``2E`` epochs less that of ``E`` (``--epochs``),
-divided by ``E``: what a fit does once (checks, computing the blocks, starting
+Time per epoch is the time of ``2E`` epochs less that of ``E``,
+divided by ``E`` (400 epochs for ``small``, 20 for ``large``, or ``--epochs``):
+what a fit does once (checks, computing the blocks, starting
 its tasks) cancels. The table gives medians over ``--rounds``; overhead is the
 Dask epoch less the in-memory one of the same round. ``round trip`` is the Dask
 epoch of a 1 → 1 → 1 network on ``--workers`` rows (nothing to compute):
@@ -39,13 +43,17 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SHAPES = {"small": (2_000, 64, 32), "large": (20_000, 784, 100)}
+# E per shape: enough that a fit's once-only costs (tens of ms, which vary) are
+# small beside E epochs; dask-glm's steps take a quarter of a second and more.
+EPOCHS = {"small": 400, "large": 20}
+GLM_STEPS = 4
 
 
 def _arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     parser.add_argument("--blocks", type=int, nargs="+", default=[2, 8, 32])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=None, help="E for all shapes")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "results")
@@ -80,41 +88,61 @@ def _per_epoch(fit_for, epochs):
     )
 
 
-def _ours(estimator_class, hidden, X, y):
-    def fit_for(epochs):
-        estimator_class(hidden_layer_sizes=(hidden,), **_exactly(epochs)).fit(X, y)
+def _ours(estimator_class, hidden, X, y, epochs):
+    def fit_for(n_epochs):
+        estimator_class(hidden_layer_sizes=(hidden,), **_exactly(n_epochs)).fit(X, y)
 
+    fit_for.epochs = epochs
     return fit_for
 
 
 def _dask_glm(X, parity):
     from dask_glm.algorithms import gradient_descent
 
-    def fit_for(epochs):
-        gradient_descent(X, parity, max_iter=epochs, tol=0)
+    def fit_for(steps):
+        gradient_descent(X, parity, max_iter=steps, tol=0)
 
+    fit_for.epochs = GLM_STEPS
     return fit_for
 
 
-def _peers(shape, args, data):
-    """``{(peer, blocks): fit_for}`` of one shape."""
+def _placed(client, a, blocks):
+    """``a`` as a Dask array of ``blocks`` row blocks, block ``k`` on the ``k``-th
+    worker in turn: Dask's own placement of persisted chunks can leave one worker
+    more rows than another, and an epoch takes as long as its busiest worker."""
+    import dask
     import dask.array as da
+
+    workers = sorted(client.scheduler_info()["workers"])
+    chunk = -(-a.shape[0] // blocks)
+    parts = []
+    for k, start in enumerate(range(0, a.shape[0], chunk)):
+        part = a[start : start + chunk]
+        future = client.scatter(part, workers=[workers[k % len(workers)]])
+        delayed = dask.delayed(future)
+        parts.append(da.from_delayed(delayed, shape=part.shape, dtype=part.dtype))
+    return da.concatenate(parts)
+
+
+def _peers(client, shape, args, data):
+    """``{(peer, blocks): fit_for}`` of one shape."""
 
     from sklearn_sigmoid_mlp import SigmoidMSEClassifier
     from sklearn_sigmoid_mlp.dask import DaskSigmoidMSEClassifier
 
     X, y = data
     hidden = SHAPES[shape][2]
-    peers = {("in-memory", 1): _ours(SigmoidMSEClassifier, hidden, X, y)}
+    epochs = args.epochs or EPOCHS[shape]
+    peers = {("in-memory", 1): _ours(SigmoidMSEClassifier, hidden, X, y, epochs)}
     try:
         import dask_glm
     except ImportError:
         dask_glm = None
     for blocks in args.blocks:
-        chunk = -(-X.shape[0] // blocks)
-        X_dask = da.from_array(X, chunks=(chunk, X.shape[1])).persist()
-        y_dask = da.from_array(y, chunks=chunk).persist()
-        peers["dask", blocks] = _ours(DaskSigmoidMSEClassifier, hidden, X_dask, y_dask)
+        X_dask, y_dask = _placed(client, X, blocks), _placed(client, y, blocks)
+        peers["dask", blocks] = _ours(
+            DaskSigmoidMSEClassifier, hidden, X_dask, y_dask, epochs
+        )
         if dask_glm is not None:
             parity = (y_dask % 2).astype(float).persist()
             peers["dask-glm", blocks] = _dask_glm(X_dask, parity)
@@ -134,9 +162,10 @@ def _round_trip(shape, args):
     y = da.from_array(np.arange(10), chunks=chunk).persist()
     params = dict(hidden_layer_sizes=(hidden,), learning_rate=1e-9)
 
-    def fit_for(epochs):
-        DaskSigmoidMSEClassifier(**params, **_exactly(epochs)).fit(X, y)
+    def fit_for(n_epochs):
+        DaskSigmoidMSEClassifier(**params, **_exactly(n_epochs)).fit(X, y)
 
+    fit_for.epochs = args.epochs or EPOCHS[shape]
     return fit_for
 
 
@@ -161,14 +190,20 @@ def _measure(args):
         distributed.Client(cluster) as client,
     ):
         client.wait_for_workers(args.workers)
-        peers = {s: _peers(s, args, data[s]) for s in args.shapes}
+        peers = {s: _peers(client, s, args, data[s]) for s in args.shapes}
         for shape in args.shapes:
             peers[shape]["round trip", args.workers] = _round_trip(shape, args)
         times = {(s, *key): [] for s in args.shapes for key in peers[s]}
-        for _ in range(args.rounds):  # interleaved: every peer once per round
-            for shape in args.shapes:
-                for key, fit_for in peers[shape].items():
-                    times[shape, *key].append(_per_epoch(fit_for, args.epochs))
+        # Ours interleaved (every peer once per round), then dask-glm's rounds:
+        # the aftermath of its thousands of tasks (the scheduler, in this process,
+        # and the workers releasing them) slowed whatever ran next by up to 70 %.
+        for glm in (False, True):
+            for _ in range(args.rounds):
+                for shape in args.shapes:
+                    for key, fit_for in peers[shape].items():
+                        if (key[0] == "dask-glm") == glm:
+                            ms = _per_epoch(fit_for, fit_for.epochs)
+                            times[shape, *key].append(ms)
     return times
 
 
@@ -198,7 +233,9 @@ def _table(args, rows_out):
     title = (
         f"Dask ({args.workers} worker processes of 1 thread, LocalCluster on "
         f"127.0.0.1) vs in memory: ms per epoch, medians of {args.rounds} "
-        f"interleaved rounds, {args.epochs} vs {2 * args.epochs} epochs"
+        "interleaved rounds, E vs 2E epochs (E: "
+        + ", ".join(f"{args.epochs or EPOCHS[s]} for {s}" for s in args.shapes)
+        + f"; dask-glm {GLM_STEPS} steps)"
     )
     info = _machine()
     lines = [
